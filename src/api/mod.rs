@@ -1,0 +1,51 @@
+//! The gRPC surface: tonic services over the hub. The only module that names
+//! the generated `pb` types or `tonic::Status`.
+
+mod admin;
+mod auth;
+mod convert;
+mod customer_records;
+mod status;
+
+pub use auth::AuthLayer;
+pub use status::into_status;
+
+use crate::hub::Hub;
+use std::sync::Arc;
+use tonic::service::Routes;
+
+/// Generated protobuf and gRPC code for package `scr.v1`.
+pub mod pb {
+    #![allow(clippy::all, missing_docs)]
+    tonic::include_proto!("scr.v1");
+
+    /// Descriptor set of proto/, for server reflection.
+    pub const FILE_DESCRIPTOR_SET: &[u8] =
+        include_bytes!(concat!(env!("OUT_DIR"), "/scr_descriptor.bin"));
+}
+
+/// Every service the hub serves, with health and reflection (v1 and v1alpha).
+pub fn routes(hub: Arc<Hub>) -> anyhow::Result<(Routes, tonic_health::server::HealthReporter)> {
+    let (reporter, health) = tonic_health::server::health_reporter();
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+    let routes = Routes::new(health)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(pb::customer_records_server::CustomerRecordsServer::new(
+            customer_records::CustomerRecordsApi::new(hub.clone()),
+        ))
+        .add_service(pb::admin_server::AdminServer::new(admin::AdminApi::new(
+            hub,
+        )));
+    Ok((routes, reporter))
+}
+
+/// Names of the hub's own services, for health status per service.
+pub const SERVICE_NAMES: &[&str] = &["scr.v1.CustomerRecords", "scr.v1.Admin"];

@@ -1,0 +1,121 @@
+//! Building and running the service: `App::build` binds the listener and
+//! opens the store and index; `run_until` serves until shutdown.
+
+use crate::api;
+use crate::auth::{Caller, Role, generate_token, token_hash};
+use crate::clock::{Clock, SystemClock};
+use crate::config::Settings;
+use crate::hub::{ConfiguredCaller, Hub};
+use crate::search::SearchIndex;
+use anyhow::Context;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+
+pub struct App {
+    listener: TcpListener,
+    hub: Arc<Hub>,
+    search: SearchIndex,
+}
+
+impl App {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("creating data directory {}", settings.data_dir.display()))?;
+        let mut callers = settings.callers.clone();
+        if callers.is_empty() {
+            callers.push(bootstrap_admin(&settings.data_dir)?);
+        }
+        let store = crate::store::open(&settings.database_url)
+            .await
+            .context("opening the database")?;
+        let search =
+            SearchIndex::open(&settings.index_dir()).context("opening the search index")?;
+        let hub = Arc::new(Hub::new(store, clock, callers));
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("binding {}", settings.listen))?;
+        Ok(Self {
+            listener,
+            hub,
+            search,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
+    }
+
+    pub fn hub(&self) -> &Arc<Hub> {
+        &self.hub
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight calls finish.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+        let (routes, health) = api::routes(self.hub.clone())?;
+        for name in api::SERVICE_NAMES {
+            health
+                .set_service_status(*name, tonic_health::ServingStatus::Serving)
+                .await;
+        }
+        tracing::info!(
+            addr = %self.local_addr(),
+            indexed = self.search.num_docs().unwrap_or(0),
+            "scr-hub serving"
+        );
+        tonic::transport::Server::builder()
+            .layer(api::AuthLayer::new(self.hub.clone()))
+            .add_routes(routes)
+            .serve_with_incoming_shutdown(TcpListenerStream::new(self.listener), shutdown)
+            .await?;
+        tracing::info!("scr-hub stopped");
+        Ok(())
+    }
+}
+
+/// With no callers configured, an admin token is generated once and kept in
+/// `<data_dir>/admin.token` (mode 0600), so a new install can be operated.
+fn bootstrap_admin(data_dir: &Path) -> anyhow::Result<ConfiguredCaller> {
+    let path = data_dir.join("admin.token");
+    let token = match std::fs::read_to_string(&path) {
+        Ok(existing) if !existing.trim().is_empty() => existing.trim().to_owned(),
+        _ => {
+            let token = generate_token();
+            write_private(&path, &token)?;
+            tracing::warn!(path = %path.display(), "no callers configured: generated an admin token");
+            token
+        }
+    };
+    tracing::info!(path = %path.display(), "admin token file in use");
+    let caller = Caller::new("admin".into(), Role::Admin, None).map_err(anyhow::Error::msg)?;
+    Ok(ConfiguredCaller {
+        caller,
+        token_sha256: token_hash(&token),
+    })
+}
+
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(contents.as_bytes())?;
+    file.write_all(b"\n")?;
+    Ok(())
+}

@@ -1,0 +1,15 @@
+//! scr-hub: the Single Customer Record hub of a UK local council.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod hub;
+pub mod matching;
+pub mod policy;
+pub mod record;
+pub mod search;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,84 @@
+//! The scr-hub command line.
+
+use clap::{Parser, Subcommand};
+use scr_hub::app::App;
+use scr_hub::config::{LogFormat, Overrides, Settings};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "scr-hub", version, about = "Single Customer Record hub")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gRPC service.
+    Serve(ServeArgs),
+    /// Generate a bearer token and print it with the SHA-256 to configure.
+    Token,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// TOML configuration file.
+    #[arg(long, env = "SCR_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:50051].
+    #[arg(long, env = "SCR_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// Directory for the SQLite file, search index and admin token [default: ./scr-data].
+    #[arg(long, env = "SCR_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// sqlite://FILE or postgres://… [default: sqlite://<data-dir>/scr.db].
+    #[arg(long, env = "SCR_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Log format [default: pretty].
+    #[arg(long, env = "SCR_LOG_FORMAT", value_enum)]
+    log_format: Option<LogFormat>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Serve(args) => serve(args).await,
+        Command::Token => {
+            let token = scr_hub::auth::generate_token();
+            println!("token        = {token}");
+            println!("token_sha256 = \"{}\"", scr_hub::auth::token_hash(&token));
+            Ok(())
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let overrides = Overrides {
+        listen: args.listen,
+        data_dir: args.data_dir,
+        database_url: args.database_url,
+        log_format: args.log_format,
+    };
+    let settings = Settings::load(args.config.as_deref(), overrides)?;
+    scr_hub::telemetry::init(settings.log_format);
+    let app = App::build(settings).await?;
+    app.run_until(shutdown_signal()).await
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = interrupt => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("shutdown requested");
+}

@@ -1,0 +1,137 @@
+//! The role table of DESIGN.md as one function.
+
+use crate::auth::{Caller, Role};
+use crate::error::Error;
+use crate::record::SystemCode;
+
+/// What a caller wants to do.
+#[derive(Debug, Clone, Copy)]
+pub enum Action<'a> {
+    /// Submit or update a departmental record of `system`.
+    SubmitRecord { system: &'a SystemCode },
+    /// Read a customer linked to `linked_systems`.
+    ReadCustomer { linked_systems: &'a [SystemCode] },
+    /// Resolve a departmental ID of `system`.
+    ResolveLink { system: &'a SystemCode },
+    /// Register, list or revoke callers.
+    ManageCallers,
+}
+
+impl Action<'_> {
+    fn name(&self) -> &'static str {
+        match self {
+            Action::SubmitRecord { .. } => "submit records",
+            Action::ReadCustomer { .. } => "read customers",
+            Action::ResolveLink { .. } => "resolve links",
+            Action::ManageCallers => "manage callers",
+        }
+    }
+}
+
+/// Allows the action or says why not, naming only roles and systems.
+pub fn authorize(caller: &Caller, action: Action<'_>) -> Result<(), Error> {
+    let own_system = caller.system.as_ref();
+    let allowed = match (caller.role, action) {
+        (Role::Department, Action::SubmitRecord { system }) => own_system == Some(system),
+        (Role::Department, Action::ResolveLink { system }) => own_system == Some(system),
+        (Role::Department, Action::ReadCustomer { linked_systems }) => {
+            own_system.is_some_and(|own| linked_systems.contains(own))
+        }
+        (Role::Agent | Role::Steward | Role::Dpo, Action::ReadCustomer { .. }) => true,
+        (Role::Agent | Role::Steward | Role::Dpo, Action::ResolveLink { .. }) => true,
+        (Role::Admin, Action::ManageCallers) => true,
+        _ => false,
+    };
+    if allowed {
+        return Ok(());
+    }
+    let scope = match (caller.role, action) {
+        (Role::Department, Action::SubmitRecord { .. } | Action::ResolveLink { .. }) => {
+            " for another system"
+        }
+        (Role::Department, Action::ReadCustomer { .. }) => " not linked to its system",
+        _ => "",
+    };
+    Err(Error::PermissionDenied(format!(
+        "a {} caller may not {}{scope}",
+        caller.role,
+        action.name()
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(role: Role, system: Option<&str>) -> Caller {
+        Caller::new(
+            "t".into(),
+            role,
+            system.map(|s| SystemCode::parse(s).unwrap()),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn departments_act_only_for_their_own_system() {
+        let libraries = SystemCode::parse("libraries").unwrap();
+        let waste = SystemCode::parse("waste").unwrap();
+        let dept = caller(Role::Department, Some("libraries"));
+        assert!(authorize(&dept, Action::SubmitRecord { system: &libraries }).is_ok());
+        assert!(authorize(&dept, Action::SubmitRecord { system: &waste }).is_err());
+        assert!(authorize(&dept, Action::ResolveLink { system: &waste }).is_err());
+        let linked = [waste.clone()];
+        assert!(
+            authorize(
+                &dept,
+                Action::ReadCustomer {
+                    linked_systems: &linked
+                }
+            )
+            .is_err()
+        );
+        let linked = [waste, libraries];
+        assert!(
+            authorize(
+                &dept,
+                Action::ReadCustomer {
+                    linked_systems: &linked
+                }
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn only_departments_submit_and_only_admins_manage_callers() {
+        let libraries = SystemCode::parse("libraries").unwrap();
+        for role in Role::ALL {
+            let system = role.needs_system().then_some("libraries");
+            let c = caller(role, system);
+            assert_eq!(
+                authorize(&c, Action::SubmitRecord { system: &libraries }).is_ok(),
+                role == Role::Department
+            );
+            assert_eq!(
+                authorize(&c, Action::ManageCallers).is_ok(),
+                role == Role::Admin
+            );
+        }
+    }
+
+    #[test]
+    fn subscribers_and_admins_read_no_one() {
+        for (role, system) in [(Role::Subscriber, Some("libraries")), (Role::Admin, None)] {
+            let c = caller(role, system);
+            assert!(
+                authorize(
+                    &c,
+                    Action::ReadCustomer {
+                        linked_systems: &[]
+                    }
+                )
+                .is_err()
+            );
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! The customer record and its validated values. Everything here is made by
+//! `parse`, so a value that exists is a valid one.
+
+mod address;
+mod birth_date;
+mod ids;
+mod name;
+mod postcode;
+
+pub use address::{Address, Uprn};
+pub use birth_date::BirthDate;
+pub use ids::{CustomerId, LocalId, SystemCode};
+pub use name::PersonName;
+pub use postcode::Postcode;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One invalid field of a request, named by its path in the API
+/// (e.g. `record.address.postcode`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    pub field: String,
+    pub description: String,
+}
+
+impl FieldViolation {
+    pub fn new(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            description: description.into(),
+        }
+    }
+}
+
+/// Collects violations so one answer names every bad field, not just the first.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<FieldViolation>);
+
+impl Violations {
+    /// Keeps `Ok` values; records an `Err` against `field`.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(description) => {
+                self.0.push(FieldViolation::new(field, description));
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, field: &str, description: impl Into<String>) {
+        self.0.push(FieldViolation::new(field, description));
+    }
+
+    pub fn into_result(self) -> Result<(), crate::error::Error> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(crate::error::Error::InvalidArgument(self.0))
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gender {
+    Unspecified,
+    Female,
+    Male,
+    Other,
+}
+
+impl Gender {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gender::Unspecified => "unspecified",
+            Gender::Female => "female",
+            Gender::Male => "male",
+            Gender::Other => "other",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Some(match code {
+            "unspecified" => Gender::Unspecified,
+            "female" => Gender::Female,
+            "male" => Gender::Male,
+            "other" => Gender::Other,
+            _ => return None,
+        })
+    }
+}
+
+/// What one departmental system holds about a person, validated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DepartmentalRecord {
+    pub system: SystemCode,
+    pub local_id: LocalId,
+    pub person: Person,
+}
+
+/// The minimal facts the hub keeps about a person.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    pub name: PersonName,
+    pub date_of_birth: BirthDate,
+    pub gender: Gender,
+    pub address: Address,
+}
+
+/// The link from one departmental ID to a customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Link {
+    pub system: SystemCode,
+    pub local_id: LocalId,
+    pub linked_at: DateTime<Utc>,
+    pub method: String,
+    pub confidence: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviousAddress {
+    pub address: Address,
+    pub until: DateTime<Utc>,
+}
+
+/// The hub's one record of a person, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Customer {
+    pub id: CustomerId,
+    pub person: Person,
+    pub previous_addresses: Vec<PreviousAddress>,
+    pub links: Vec<Link>,
+    /// Optimistic-concurrency version: a write names the version it read.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

@@ -1,0 +1,128 @@
+//! Persistence. The `Store` trait is what the hub sees; `sqlite` and
+//! `postgres` implement it with one shared body of SQL (`sql.rs`), and this
+//! module is the only one that names sqlx.
+
+mod change;
+mod postgres;
+mod rows;
+mod sql;
+mod sqlite;
+
+pub use change::{AuditEntry, Change, NewEvent, Op, RegisteredCaller, StoredRequest};
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+use crate::auth::Caller;
+use crate::error::Error;
+use crate::record::{Customer, CustomerId, DepartmentalRecord, Link, LocalId, SystemCode};
+use async_trait::async_trait;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A concurrent writer got there first (unique key or version clash);
+    /// the caller re-reads and tries again.
+    #[error("conflicting concurrent write")]
+    Conflict,
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict => Error::Unavailable("concurrent update, please retry".into()),
+            StoreError::Unavailable(m) => Error::Unavailable(m),
+            StoreError::Internal(m) => Error::Internal(m),
+        }
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        use sqlx::error::ErrorKind;
+        match &e {
+            sqlx::Error::Database(db) if matches!(db.kind(), ErrorKind::UniqueViolation) => {
+                StoreError::Conflict
+            }
+            // SQLSTATE 40001/40P01: serialization failure or deadlock; retry.
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("40001" | "40P01")) =>
+            {
+                StoreError::Conflict
+            }
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                StoreError::Unavailable(e.to_string())
+            }
+            _ => StoreError::Internal(e.to_string()),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A departmental ID's link with the record its system last submitted.
+#[derive(Debug, Clone)]
+pub struct LinkedRecord {
+    pub customer_id: CustomerId,
+    pub link: Link,
+    pub record: DepartmentalRecord,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Checks that the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+
+    async fn find_link(
+        &self,
+        system: &SystemCode,
+        local_id: &LocalId,
+    ) -> StoreResult<Option<LinkedRecord>>;
+
+    /// Customers holding any of the matching keys.
+    async fn customers_with_keys(&self, keys: &[String]) -> StoreResult<Vec<CustomerId>>;
+
+    /// The customer with its address history and links.
+    async fn load_customer(&self, id: &CustomerId) -> StoreResult<Option<Customer>>;
+
+    async fn find_request(
+        &self,
+        scope: &str,
+        request_id: &str,
+    ) -> StoreResult<Option<StoredRequest>>;
+
+    /// Writes the change — state, audit entries and outbox events — in one
+    /// transaction. Returns the sequence number of its last event, if any.
+    async fn apply(&self, change: Change) -> StoreResult<Option<i64>>;
+
+    /// An active (unrevoked) registered caller by token hash.
+    async fn caller_by_token_hash(&self, token_sha256: &str) -> StoreResult<Option<Caller>>;
+
+    async fn list_callers(&self) -> StoreResult<Vec<RegisteredCaller>>;
+
+    /// Fails with `Conflict` when the name is taken.
+    async fn insert_caller(&self, caller: &RegisteredCaller, token_sha256: &str)
+    -> StoreResult<()>;
+
+    /// Returns false when no active caller has that name.
+    async fn revoke_caller(
+        &self,
+        name: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<bool>;
+}
+
+/// Opens the store named by the URL's scheme (`sqlite:` or `postgres:`) and
+/// brings its schema up to date.
+pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(PostgresStore::open(url).await?))
+    } else {
+        anyhow::bail!("database URL must start with sqlite: or postgres:")
+    }
+}

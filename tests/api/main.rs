@@ -1,0 +1,8 @@
+//! End-to-end tests: the real server, real tonic clients.
+
+mod helpers;
+
+mod admin;
+mod auth;
+mod customer_records;
+mod service;

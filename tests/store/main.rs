@@ -1,0 +1,48 @@
+//! Store conformance: one suite, run against SQLite and PostgreSQL.
+
+#[path = "../common/postgres.rs"]
+mod postgres;
+
+mod conformance;
+
+use scr_hub::store::Store;
+use std::sync::Arc;
+
+/// A fresh SQLite store in its own directory (kept alive by the guard).
+pub async fn sqlite_store() -> (Arc<dyn Store>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("scr.db").display());
+    (scr_hub::store::open(&url).await.unwrap(), dir)
+}
+
+/// A fresh PostgreSQL store, or `None` when PostgreSQL tests are off.
+pub async fn postgres_store() -> Option<Arc<dyn Store>> {
+    let url = postgres::fresh_database().await?;
+    Some(scr_hub::store::open(&url).await.unwrap())
+}
+
+/// Declares each test once per backend: `sqlite::name` and `postgres::name`.
+#[macro_export]
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (store, _dir) = $crate::sqlite_store().await;
+                    super::$name(store).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(store) = $crate::postgres_store().await {
+                        super::$name(store).await;
+                    }
+                }
+            )*
+        }
+    };
+}
