@@ -118,7 +118,7 @@ def main():
         finally:
             server.terminate()
             server.wait(timeout=30)
-            if server.returncode not in (0, -15):
+            if server.returncode != 0:
                 raise SystemExit(f"server exited with {server.returncode}")
 
 
