@@ -8,6 +8,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/scr/v1/types.proto",
         "proto/scr/v1/customer_records.proto",
         "proto/scr/v1/admin.proto",
+        "proto/scr/v1/match_review.proto",
     ];
     println!("cargo:rerun-if-changed=proto");
     let fds = protox::compile(protos, ["proto"])?;

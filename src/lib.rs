@@ -10,6 +10,7 @@ pub mod hub;
 pub mod matching;
 pub mod policy;
 pub mod record;
+pub mod review;
 pub mod search;
 pub mod store;
 pub mod telemetry;

@@ -202,3 +202,35 @@ pub fn customer_to_pb(customer: Customer) -> pb::Customer {
         merged_from: String::new(),
     }
 }
+
+pub fn candidate_score_to_pb(c: crate::review::CandidateScore) -> pb::CandidateScore {
+    pb::CandidateScore {
+        customer_id: c
+            .customer_id
+            .map(|id| id.as_str().to_owned())
+            .unwrap_or_default(),
+        fields: c
+            .fields
+            .into_iter()
+            .map(|f| pb::FieldComparison {
+                field: f.field,
+                level: f.level,
+                weight: f.weight,
+            })
+            .collect(),
+        total: c.total,
+        note: c.note.unwrap_or_default(),
+    }
+}
+
+pub fn explanation_to_pb(e: crate::review::Explanation) -> pb::MatchExplanation {
+    pb::MatchExplanation {
+        candidates: e
+            .candidates
+            .into_iter()
+            .map(candidate_score_to_pb)
+            .collect(),
+        link_threshold: e.link_threshold,
+        review_threshold: e.review_threshold,
+    }
+}

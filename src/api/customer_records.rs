@@ -46,10 +46,13 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
             SubmitOutcome::Linked => pb::MatchOutcome::Linked,
             SubmitOutcome::NewCustomer => pb::MatchOutcome::NewCustomer,
             SubmitOutcome::Updated => pb::MatchOutcome::Updated,
+            SubmitOutcome::PossibleMatch => pb::MatchOutcome::PossibleMatch,
         };
         Ok(Response::new(pb::SubmitRecordResponse {
             customer_id: result.customer_id.as_str().to_owned(),
             outcome: outcome.into(),
+            explanation: Some(convert::explanation_to_pb(result.explanation)),
+            review_task_ids: result.review_task_ids,
         }))
     }
 
@@ -63,12 +66,17 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
             purpose,
         } = request.into_inner();
         let id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
-        let customer = self
+        let read = self
             .hub
             .get_customer(&caller, &id, &purpose)
             .await
             .map_err(into_status)?;
-        Ok(Response::new(convert::customer_to_pb(customer)))
+        let mut customer = convert::customer_to_pb(read.customer);
+        customer.merged_from = read
+            .merged_from
+            .map(|m| m.as_str().to_owned())
+            .unwrap_or_default();
+        Ok(Response::new(customer))
     }
 
     async fn resolve_link(

@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod convert;
 mod customer_records;
+mod match_review;
 mod status;
 
 pub use auth::AuthLayer;
@@ -41,6 +42,9 @@ pub fn routes(hub: Arc<Hub>) -> anyhow::Result<(Routes, tonic_health::server::He
         .add_service(pb::customer_records_server::CustomerRecordsServer::new(
             customer_records::CustomerRecordsApi::new(hub.clone()),
         ))
+        .add_service(pb::match_review_server::MatchReviewServer::new(
+            match_review::MatchReviewApi::new(hub.clone()),
+        ))
         .add_service(pb::admin_server::AdminServer::new(admin::AdminApi::new(
             hub,
         )));
@@ -48,4 +52,8 @@ pub fn routes(hub: Arc<Hub>) -> anyhow::Result<(Routes, tonic_health::server::He
 }
 
 /// Names of the hub's own services, for health status per service.
-pub const SERVICE_NAMES: &[&str] = &["scr.v1.CustomerRecords", "scr.v1.Admin"];
+pub const SERVICE_NAMES: &[&str] = &[
+    "scr.v1.CustomerRecords",
+    "scr.v1.MatchReview",
+    "scr.v1.Admin",
+];

@@ -3,18 +3,22 @@
 //! `Change` to the store.
 
 mod callers;
+mod linkage;
+mod merge;
 mod read;
+mod review;
 mod submit;
 
 pub use callers::{CallerSource, ConfiguredCaller};
-pub use read::ResolvedLink;
+pub use read::{ReadCustomer, ResolvedLink};
+pub use review::{ReviewDecision, ReviewPage};
 pub use submit::{SubmitOutcome, SubmitRecord, SubmitResult};
 
 use crate::auth::Caller;
 use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::record::CustomerId;
-use crate::store::{AuditEntry, Store};
+use crate::record::{Customer, CustomerId};
+use crate::store::{AuditEntry, NewEvent, Store};
 use std::sync::Arc;
 
 /// Longest accepted statement of purpose.
@@ -24,6 +28,7 @@ pub struct Hub {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     configured: Vec<ConfiguredCaller>,
+    linker: linkage::Linker,
     /// Writes to one departmental ID queue here rather than race to an
     /// optimistic-concurrency conflict; across replicas the store's conflict
     /// check still decides.
@@ -42,20 +47,62 @@ impl Hub {
             store,
             clock,
             configured,
+            linker: linkage::Linker,
             write_locks: (0..WRITE_LOCK_STRIPES)
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
         }
     }
 
-    /// The in-process lock stripe for a key such as a departmental ID.
-    async fn lock_key(&self, key: &str) -> tokio::sync::MutexGuard<'_, ()> {
+    /// The in-process lock stripes for keys such as a departmental ID or a
+    /// customer ID, taken in stripe order so two writers cannot deadlock.
+    async fn lock_keys(&self, keys: &[&str]) -> Vec<tokio::sync::MutexGuard<'_, ()>> {
         use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        key.hash(&mut hasher);
-        self.write_locks[hasher.finish() as usize % WRITE_LOCK_STRIPES]
-            .lock()
-            .await
+        let mut stripes: Vec<usize> = keys
+            .iter()
+            .map(|key| {
+                let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                key.hash(&mut hasher);
+                hasher.finish() as usize % WRITE_LOCK_STRIPES
+            })
+            .collect();
+        stripes.sort_unstable();
+        stripes.dedup();
+        let mut guards = Vec::with_capacity(stripes.len());
+        for stripe in stripes {
+            guards.push(self.write_locks[stripe].lock().await);
+        }
+        guards
+    }
+
+    /// Loads a customer that must exist.
+    async fn customer(&self, id: &CustomerId) -> Result<Customer> {
+        self.store
+            .load_customer(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("customer {id}")))
+    }
+
+    /// Loads a customer that must exist and not have been merged away.
+    async fn current_customer(&self, id: &CustomerId) -> Result<Customer> {
+        let customer = self.customer(id).await?;
+        match &customer.merged_into {
+            Some(survivor) => Err(Error::FailedPrecondition {
+                reason: "CUSTOMER_MERGED",
+                message: format!("customer {id} was merged into {survivor}"),
+            }),
+            None => Ok(customer),
+        }
+    }
+
+    fn event(&self, customer: &CustomerId, event_type: &str, data: serde_json::Value) -> NewEvent {
+        NewEvent {
+            event_id: uuid::Uuid::new_v4().to_string(),
+            customer_id: customer.clone(),
+            event_type: event_type.to_owned(),
+            data,
+            at: self.clock.now(),
+        }
     }
 
     pub fn clock(&self) -> &dyn Clock {
@@ -84,20 +131,33 @@ impl Hub {
     }
 }
 
+/// Retries a plan-and-apply step when a concurrent writer wins the race.
+const MAX_ATTEMPTS: usize = 5;
+
+/// A steward's decision must say why; it is kept in the audit trail.
+pub fn parse_reason(raw: &str) -> Result<String> {
+    parse_text("reason", raw, "a reason is required for this decision")
+}
+
 /// A read of a person must say why (DESIGN: every look is for a stated purpose).
 pub fn parse_purpose(raw: &str) -> Result<String> {
-    let purpose = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    if purpose.is_empty() {
-        return Err(Error::invalid(
-            "purpose",
-            "a purpose is required for every read of a person",
-        ));
+    parse_text(
+        "purpose",
+        raw,
+        "a purpose is required for every read of a person",
+    )
+}
+
+fn parse_text(field: &str, raw: &str, missing: &str) -> Result<String> {
+    let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        return Err(Error::invalid(field, missing));
     }
-    if purpose.chars().count() > MAX_PURPOSE_CHARS {
+    if text.chars().count() > MAX_PURPOSE_CHARS {
         return Err(Error::invalid(
-            "purpose",
+            field,
             format!("must be at most {MAX_PURPOSE_CHARS} characters"),
         ));
     }
-    Ok(purpose)
+    Ok(text)
 }

@@ -8,24 +8,42 @@ use crate::record::{Customer, CustomerId, Link, LocalId, SystemCode};
 use crate::store::Change;
 
 #[derive(Debug, Clone)]
+pub struct ReadCustomer {
+    pub customer: Customer,
+    /// The ID asked for, when it was merged into `customer`.
+    pub merged_from: Option<CustomerId>,
+}
+
+#[derive(Debug, Clone)]
 pub struct ResolvedLink {
     pub customer_id: CustomerId,
     pub links: Vec<Link>,
 }
 
 impl Hub {
+    /// The customer, or the survivor it was merged into (with the
+    /// requested ID as `merged_from`).
     pub async fn get_customer(
         &self,
         caller: &Caller,
         id: &CustomerId,
         purpose: &str,
-    ) -> Result<Customer> {
+    ) -> Result<ReadCustomer> {
         let purpose = parse_purpose(purpose)?;
-        let customer = self
-            .store
-            .load_customer(id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("customer {id}")))?;
+        let mut customer = self.customer(id).await?;
+        let mut merged_from = None;
+        // Merges re-point earlier merges, so one hop normally suffices; the
+        // bound guards against a corrupt cycle.
+        for _ in 0..8 {
+            let Some(survivor) = customer.merged_into.clone() else {
+                break;
+            };
+            merged_from.get_or_insert_with(|| id.clone());
+            customer = self.customer(&survivor).await?;
+        }
+        if customer.merged_into.is_some() {
+            return Err(Error::Internal("merge chain too long".into()));
+        }
         let linked: Vec<SystemCode> = customer.links.iter().map(|l| l.system.clone()).collect();
         authorize(
             caller,
@@ -35,7 +53,10 @@ impl Hub {
         )?;
         self.record_read(caller, "get_customer", &customer.id, &purpose)
             .await?;
-        Ok(customer)
+        Ok(ReadCustomer {
+            customer,
+            merged_from,
+        })
     }
 
     pub async fn resolve_link(

@@ -13,6 +13,8 @@ pub enum Action<'a> {
     ReadCustomer { linked_systems: &'a [SystemCode] },
     /// Resolve a departmental ID of `system`.
     ResolveLink { system: &'a SystemCode },
+    /// Work the possible-match queue, merge and split customers.
+    StewardMatches,
     /// Register, list or revoke callers.
     ManageCallers,
 }
@@ -23,6 +25,7 @@ impl Action<'_> {
             Action::SubmitRecord { .. } => "submit records",
             Action::ReadCustomer { .. } => "read customers",
             Action::ResolveLink { .. } => "resolve links",
+            Action::StewardMatches => "review matches, merge or split customers",
             Action::ManageCallers => "manage callers",
         }
     }
@@ -39,6 +42,7 @@ pub fn authorize(caller: &Caller, action: Action<'_>) -> Result<(), Error> {
         }
         (Role::Agent | Role::Steward | Role::Dpo, Action::ReadCustomer { .. }) => true,
         (Role::Agent | Role::Steward | Role::Dpo, Action::ResolveLink { .. }) => true,
+        (Role::Steward, Action::StewardMatches) => true,
         (Role::Admin, Action::ManageCallers) => true,
         _ => false,
     };

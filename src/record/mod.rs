@@ -136,4 +136,6 @@ pub struct Customer {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Set once this customer was merged into another (its survivor).
+    pub merged_into: Option<CustomerId>,
 }

@@ -3,6 +3,7 @@
 
 use crate::auth::Role;
 use crate::record::{Customer, CustomerId, DepartmentalRecord, Link, Person, PreviousAddress};
+use crate::review::{Lineage, LinkRef, ReviewStatus, ReviewTask};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Default)]
@@ -16,7 +17,6 @@ pub struct Change {
 pub enum Op {
     InsertCustomer {
         customer: Customer,
-        match_keys: Vec<String>,
     },
     /// Replaces the person's facts if the stored version is still
     /// `expected_version`; otherwise the whole change fails with `Conflict`.
@@ -24,18 +24,74 @@ pub enum Op {
         id: CustomerId,
         expected_version: i64,
         person: Person,
-        match_keys: Vec<String>,
         archived_address: Option<PreviousAddress>,
         at: DateTime<Utc>,
+    },
+    /// Bumps the version (serialising writers) or fails with `Conflict`.
+    TouchCustomer {
+        id: CustomerId,
+        expected_version: i64,
+        at: DateTime<Utc>,
+    },
+    AddPreviousAddresses {
+        id: CustomerId,
+        addresses: Vec<PreviousAddress>,
     },
     /// Fails with `Conflict` if the departmental ID is already linked.
     InsertLink {
         customer_id: CustomerId,
         link: Link,
         record: DepartmentalRecord,
+        matching: MatchIndex,
     },
     UpdateLinkRecord {
         record: DepartmentalRecord,
+        matching: MatchIndex,
+        at: DateTime<Utc>,
+    },
+    /// Moves links from one customer to another; fails with `Conflict` if
+    /// any named link is not on `from`.
+    MoveLinks {
+        from: CustomerId,
+        to: CustomerId,
+        links: Vec<LinkRef>,
+    },
+    /// Marks `id` merged into `into` (and re-points earlier merges into it).
+    MarkMerged {
+        id: CustomerId,
+        into: CustomerId,
+        expected_version: i64,
+        at: DateTime<Utc>,
+    },
+    InsertLineage(Lineage),
+    InsertReviewTask(ReviewTask),
+    /// Closes an open task; fails with `Conflict` if it is not open.
+    ResolveReviewTask {
+        id: String,
+        status: ReviewStatus,
+        by: String,
+        at: DateTime<Utc>,
+    },
+    /// Open tasks naming `from` name `to` instead; a task that would pair a
+    /// customer with itself becomes obsolete.
+    RetargetReviewTasks {
+        from: CustomerId,
+        to: CustomerId,
+        at: DateTime<Utc>,
+    },
+    InsertDistinctPair {
+        a: CustomerId,
+        b: CustomerId,
+        by: String,
+        at: DateTime<Utc>,
+    },
+    DeleteDistinctPair {
+        a: CustomerId,
+        b: CustomerId,
+    },
+    SaveWeights {
+        weights: String,
+        pairs: i64,
         at: DateTime<Utc>,
     },
     /// Fails with `Conflict` if the request ID was already used.
@@ -46,6 +102,14 @@ pub enum Op {
         response: String,
         at: DateTime<Utc>,
     },
+}
+
+/// What the matcher needs of a departmental record: its normalised form
+/// (JSON) and its blocking keys.
+#[derive(Debug, Clone, Default)]
+pub struct MatchIndex {
+    pub normalised: String,
+    pub keys: Vec<String>,
 }
 
 /// Who did what to whom, and why. Carries IDs only, never personal data.
@@ -82,4 +146,12 @@ pub struct RegisteredCaller {
     pub role: Role,
     pub system: Option<crate::record::SystemCode>,
     pub created_at: DateTime<Utc>,
+}
+
+/// A departmental record found by blocking, in the matcher's form.
+#[derive(Debug, Clone)]
+pub struct CandidateRecord {
+    pub customer_id: CustomerId,
+    pub link: LinkRef,
+    pub normalised: String,
 }

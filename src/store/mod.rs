@@ -8,13 +8,16 @@ mod rows;
 mod sql;
 mod sqlite;
 
-pub use change::{AuditEntry, Change, NewEvent, Op, RegisteredCaller, StoredRequest};
+pub use change::{
+    AuditEntry, CandidateRecord, Change, MatchIndex, NewEvent, Op, RegisteredCaller, StoredRequest,
+};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use crate::auth::Caller;
 use crate::error::Error;
 use crate::record::{Customer, CustomerId, DepartmentalRecord, Link, LocalId, SystemCode};
+use crate::review::{Lineage, LinkRef, ReviewTask};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -82,11 +85,44 @@ pub trait Store: Send + Sync + 'static {
         local_id: &LocalId,
     ) -> StoreResult<Option<LinkedRecord>>;
 
-    /// Customers holding any of the matching keys.
-    async fn customers_with_keys(&self, keys: &[String]) -> StoreResult<Vec<CustomerId>>;
+    /// Departmental records sharing any blocking key. A key held by more
+    /// than `per_key_limit` records is too common to tell anyone apart and
+    /// is skipped.
+    async fn candidates(
+        &self,
+        keys: &[String],
+        per_key_limit: i64,
+    ) -> StoreResult<Vec<CandidateRecord>>;
 
-    /// The customer with its address history and links.
+    /// The customer with its address history and links (merged or not).
     async fn load_customer(&self, id: &CustomerId) -> StoreResult<Option<Customer>>;
+
+    async fn review_task(&self, id: &str) -> StoreResult<Option<ReviewTask>>;
+
+    /// Tasks after `after_seq` in queue order, open ones only unless
+    /// `include_resolved`.
+    async fn review_tasks(
+        &self,
+        after_seq: i64,
+        limit: i64,
+        include_resolved: bool,
+    ) -> StoreResult<Vec<ReviewTask>>;
+
+    /// Whether a steward decided these two are different people.
+    async fn known_distinct(&self, a: &CustomerId, b: &CustomerId) -> StoreResult<bool>;
+
+    /// The merges and splits a customer took part in, oldest first.
+    async fn lineage(&self, id: &CustomerId) -> StoreResult<Vec<Lineage>>;
+
+    /// The newest trained weights (JSON), if any.
+    async fn latest_weights(&self) -> StoreResult<Option<String>>;
+
+    /// Every linked record in the matcher's form, in pages after a link.
+    async fn match_records(
+        &self,
+        after: Option<&LinkRef>,
+        limit: i64,
+    ) -> StoreResult<Vec<CandidateRecord>>;
 
     async fn find_request(
         &self,

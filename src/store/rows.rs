@@ -1,16 +1,27 @@
 //! Row structs as both databases return them, and their conversion to
 //! domain values. Values were validated when written, so they are trusted.
 
+use super::CandidateRecord;
 use super::{LinkedRecord, RegisteredCaller, StoreError, StoreResult};
 use crate::auth::{Caller, Role};
 use crate::record::{
-    Address, BirthDate, CustomerId, DepartmentalRecord, Gender, Link, LocalId, Person, PersonName,
-    Postcode, PreviousAddress, SystemCode, Uprn,
+    Address, BirthDate, Customer, CustomerId, DepartmentalRecord, Gender, Link, LocalId, Person,
+    PersonName, Postcode, PreviousAddress, SystemCode, Uprn,
 };
+use crate::review::{Lineage, LineageKind, LinkRef, ReviewStatus, ReviewTask};
 use chrono::{DateTime, NaiveDate, Utc};
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Internal(format!("stored {what} is not valid"))
+}
+
+/// A value stored as JSON text.
+pub fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Internal(e.to_string()))
+}
+
+fn customer_id(raw: &str) -> StoreResult<CustomerId> {
+    CustomerId::parse(raw).map_err(|_| corrupt("customer id"))
 }
 
 /// Address columns as stored: lines are a JSON array.
@@ -50,9 +61,30 @@ pub struct CustomerRow {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub merged_into: Option<String>,
 }
 
 impl CustomerRow {
+    pub fn into_customer(
+        self,
+        previous: Vec<PreviousAddressRow>,
+        links: &[LinkRow],
+    ) -> StoreResult<Customer> {
+        Ok(Customer {
+            id: self.id()?,
+            person: self.person()?,
+            previous_addresses: previous
+                .into_iter()
+                .map(PreviousAddressRow::into_domain)
+                .collect::<Result<_, _>>()?,
+            links: links.iter().map(LinkRow::link).collect::<Result<_, _>>()?,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            merged_into: self.merged_into.as_deref().map(customer_id).transpose()?,
+        })
+    }
+
     pub fn person(&self) -> StoreResult<Person> {
         Ok(Person {
             name: PersonName {
@@ -72,7 +104,7 @@ impl CustomerRow {
     }
 
     pub fn id(&self) -> StoreResult<CustomerId> {
-        CustomerId::parse(&self.id).map_err(|_| corrupt("customer id"))
+        customer_id(&self.id)
     }
 }
 
@@ -152,5 +184,92 @@ impl CallerRow {
     pub fn into_caller(self) -> StoreResult<Caller> {
         let r = self.into_registered()?;
         Caller::new(r.name, r.role, r.system).map_err(|_| corrupt("caller"))
+    }
+}
+
+fn link_ref(system: &str, local_id: &str) -> StoreResult<LinkRef> {
+    Ok(LinkRef {
+        system: SystemCode::parse(system).map_err(|_| corrupt("system"))?,
+        local_id: LocalId::parse(local_id).map_err(|_| corrupt("local id"))?,
+    })
+}
+
+#[derive(sqlx::FromRow)]
+pub struct CandidateRow {
+    pub customer_id: String,
+    pub system: String,
+    pub local_id: String,
+    pub match_data: String,
+}
+
+impl CandidateRow {
+    pub fn into_candidate(self) -> StoreResult<CandidateRecord> {
+        Ok(CandidateRecord {
+            customer_id: customer_id(&self.customer_id)?,
+            link: link_ref(&self.system, &self.local_id)?,
+            normalised: self.match_data,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct ReviewTaskRow {
+    pub seq: i64,
+    pub id: String,
+    pub customer_id: String,
+    pub candidate_id: String,
+    pub score: f64,
+    pub explanation: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+impl ReviewTaskRow {
+    pub fn into_domain(self) -> StoreResult<ReviewTask> {
+        Ok(ReviewTask {
+            id: self.id,
+            seq: self.seq,
+            customer_id: customer_id(&self.customer_id)?,
+            candidate_id: customer_id(&self.candidate_id)?,
+            score: self.score,
+            explanation: serde_json::from_str(&self.explanation)
+                .map_err(|_| corrupt("explanation"))?,
+            status: ReviewStatus::from_code(&self.status)
+                .ok_or_else(|| corrupt("review status"))?,
+            created_at: self.created_at,
+            resolved_by: self.resolved_by,
+            resolved_at: self.resolved_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct LineageRow {
+    pub kind: String,
+    pub customer_id: String,
+    pub other_id: String,
+    pub links: String,
+    pub reason: String,
+    pub decided_by: String,
+    pub at: DateTime<Utc>,
+}
+
+impl LineageRow {
+    pub fn into_domain(self) -> StoreResult<Lineage> {
+        Ok(Lineage {
+            kind: match self.kind.as_str() {
+                "merge" => LineageKind::Merge,
+                "split" => LineageKind::Split,
+                _ => return Err(corrupt("lineage kind")),
+            },
+            customer_id: customer_id(&self.customer_id)?,
+            other_id: customer_id(&self.other_id)?,
+            links: serde_json::from_str(&self.links).map_err(|_| corrupt("lineage links"))?,
+            reason: self.reason,
+            decided_by: self.decided_by,
+            at: self.at,
+        })
     }
 }

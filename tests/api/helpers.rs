@@ -15,6 +15,7 @@ use tonic::transport::Channel;
 
 pub use pb::admin_client::AdminClient;
 pub use pb::customer_records_client::CustomerRecordsClient;
+pub use pb::match_review_client::MatchReviewClient;
 
 /// Test callers: (name, role, system). Each one's token is its name.
 pub const CALLERS: &[(&str, Role, Option<&str>)] = &[

@@ -5,4 +5,5 @@ mod helpers;
 mod admin;
 mod auth;
 mod customer_records;
+mod match_review;
 mod service;

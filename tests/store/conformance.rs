@@ -3,14 +3,23 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use scr_hub::auth::Role;
 use scr_hub::record::*;
-use scr_hub::store::{AuditEntry, Change, NewEvent, Op, RegisteredCaller, Store, StoreError};
+use scr_hub::review::*;
+use scr_hub::store::{
+    AuditEntry, Change, MatchIndex, NewEvent, Op, RegisteredCaller, Store, StoreError,
+};
 use std::sync::Arc;
 
 crate::conformance!(
     customer_round_trip,
     one_link_per_departmental_id,
     stale_version_conflicts_and_changes_nothing,
-    update_keeps_address_history_and_rekeys,
+    update_keeps_address_history,
+    updating_a_link_record_rekeys_it,
+    merge_moves_links_and_keeps_the_merged_row,
+    review_tasks_queue_resolve_and_retarget,
+    distinct_pairs_are_symmetric,
+    lineage_and_weights_are_kept,
+    match_records_page_through_every_link,
     requests_are_remembered_once,
     outbox_sequence_increases,
     callers_register_list_revoke,
@@ -46,6 +55,7 @@ fn new_customer(postcode: &str) -> Customer {
         version: 1,
         created_at: at(0),
         updated_at: at(0),
+        merged_into: None,
     }
 }
 
@@ -67,17 +77,24 @@ fn departmental(l: &Link, postcode: &str) -> DepartmentalRecord {
     }
 }
 
+fn index(normalised: &str, keys: &[&str]) -> MatchIndex {
+    MatchIndex {
+        normalised: normalised.into(),
+        keys: keys.iter().map(|k| k.to_string()).collect(),
+    }
+}
+
 async fn insert(store: &Arc<dyn Store>, customer: &Customer, links: &[Link], keys: &[&str]) {
     let mut change = Change::default();
     change.ops.push(Op::InsertCustomer {
         customer: customer.clone(),
-        match_keys: keys.iter().map(|k| k.to_string()).collect(),
     });
     for l in links {
         change.ops.push(Op::InsertLink {
             customer_id: customer.id.clone(),
             link: l.clone(),
             record: departmental(l, "B1 1AA"),
+            matching: index(&format!("n:{}", l.local_id), keys),
         });
     }
     store.apply(change).await.unwrap();
@@ -102,12 +119,22 @@ async fn customer_round_trip(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(found.customer_id, customer.id);
     assert_eq!(found.record, departmental(&links[1], "B1 1AA"));
-    assert_eq!(
+    let found = store
+        .candidates(&["k2".into(), "nope".into()], 10)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 2, "both records hold k2");
+    assert!(found.iter().all(|c| c.customer_id == customer.id));
+    let mut normalised: Vec<_> = found.iter().map(|c| c.normalised.as_str()).collect();
+    normalised.sort();
+    assert_eq!(normalised, ["n:L-1", "n:W-1"]);
+    // A key held by more records than the limit is skipped as too common.
+    assert!(
         store
-            .customers_with_keys(&["k2".into(), "nope".into()])
+            .candidates(&["k2".into()], 1)
             .await
-            .unwrap(),
-        std::slice::from_ref(&customer.id)
+            .unwrap()
+            .is_empty()
     );
     assert!(
         store
@@ -135,12 +162,12 @@ async fn one_link_per_departmental_id(store: Arc<dyn Store>) {
     let mut change = Change::default();
     change.ops.push(Op::InsertCustomer {
         customer: second.clone(),
-        match_keys: vec![],
     });
     change.ops.push(Op::InsertLink {
         customer_id: second.id.clone(),
         link: l.clone(),
         record: departmental(&l, "B2 2BB"),
+        matching: index("n", &["k"]),
     });
     assert!(matches!(
         store.apply(change).await,
@@ -165,7 +192,6 @@ async fn stale_version_conflicts_and_changes_nothing(store: Arc<dyn Store>) {
         id: customer.id.clone(),
         expected_version: version,
         person: person("B3 3DD"),
-        match_keys: vec!["new".into()],
         archived_address: None,
         at: at(5),
     };
@@ -187,7 +213,7 @@ async fn stale_version_conflicts_and_changes_nothing(store: Arc<dyn Store>) {
     assert_eq!(loaded.updated_at, at(5));
 }
 
-async fn update_keeps_address_history_and_rekeys(store: Arc<dyn Store>) {
+async fn update_keeps_address_history(store: Arc<dyn Store>) {
     let customer = new_customer("B1 1AA");
     insert(&store, &customer, &[], &["old"]).await;
     let mut change = Change::default();
@@ -195,7 +221,6 @@ async fn update_keeps_address_history_and_rekeys(store: Arc<dyn Store>) {
         id: customer.id.clone(),
         expected_version: 1,
         person: person("B3 3DD"),
-        match_keys: vec!["new".into()],
         archived_address: Some(PreviousAddress {
             address: customer.person.address.clone(),
             until: at(9),
@@ -211,21 +236,35 @@ async fn update_keeps_address_history_and_rekeys(store: Arc<dyn Store>) {
         customer.person.address
     );
     assert_eq!(loaded.previous_addresses[0].until, at(9));
+}
+
+async fn updating_a_link_record_rekeys_it(store: Arc<dyn Store>) {
+    let customer = new_customer("B1 1AA");
+    let l = link("libraries", "L-1", 1);
+    insert(&store, &customer, std::slice::from_ref(&l), &["old"]).await;
+    let mut change = Change::default();
+    change.ops.push(Op::UpdateLinkRecord {
+        record: departmental(&l, "B3 3DD"),
+        matching: index("n2", &["new"]),
+        at: at(3),
+    });
+    store.apply(change).await.unwrap();
     assert!(
         store
-            .customers_with_keys(&["old".into()])
+            .candidates(&["old".into()], 10)
             .await
             .unwrap()
             .is_empty()
     );
-    assert_eq!(
-        store
-            .customers_with_keys(&["new".into()])
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    let found = store.candidates(&["new".into()], 10).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].normalised, "n2");
+    let linked = store
+        .find_link(&l.system, &l.local_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(linked.record.person.address.postcode.as_str(), "B3 3DD");
 }
 
 async fn requests_are_remembered_once(store: Arc<dyn Store>) {
@@ -323,4 +362,287 @@ async fn callers_register_list_revoke(store: Arc<dyn Store>) {
     // The name can be registered again with a new token.
     store.insert_caller(&caller, "h3").await.unwrap();
     assert!(store.caller_by_token_hash("h3").await.unwrap().is_some());
+}
+
+async fn merge_moves_links_and_keeps_the_merged_row(store: Arc<dyn Store>) {
+    let survivor = new_customer("B1 1AA");
+    let merged = new_customer("B2 2BB");
+    let earlier = new_customer("B4 4EE");
+    insert(&store, &survivor, &[link("libraries", "L-1", 1)], &["a"]).await;
+    insert(&store, &merged, &[link("waste", "W-1", 2)], &["a"]).await;
+    insert(&store, &earlier, &[], &[]).await;
+    // `earlier` was merged into `merged` before.
+    let mut change = Change::default();
+    change.ops.push(Op::MarkMerged {
+        id: earlier.id.clone(),
+        into: merged.id.clone(),
+        expected_version: 1,
+        at: at(3),
+    });
+    store.apply(change).await.unwrap();
+
+    let moved = vec![LinkRef {
+        system: SystemCode::parse("waste").unwrap(),
+        local_id: LocalId::parse("W-1").unwrap(),
+    }];
+    let mut change = Change::default();
+    change.ops.push(Op::MoveLinks {
+        from: merged.id.clone(),
+        to: survivor.id.clone(),
+        links: moved.clone(),
+    });
+    change.ops.push(Op::MarkMerged {
+        id: merged.id.clone(),
+        into: survivor.id.clone(),
+        expected_version: 1,
+        at: at(4),
+    });
+    change.ops.push(Op::TouchCustomer {
+        id: survivor.id.clone(),
+        expected_version: 1,
+        at: at(4),
+    });
+    change.ops.push(Op::AddPreviousAddresses {
+        id: survivor.id.clone(),
+        addresses: vec![PreviousAddress {
+            address: merged.person.address.clone(),
+            until: at(4),
+        }],
+    });
+    store.apply(change).await.unwrap();
+
+    let s = store.load_customer(&survivor.id).await.unwrap().unwrap();
+    assert_eq!(s.links.len(), 2);
+    assert_eq!(s.version, 2);
+    assert_eq!(s.previous_addresses[0].address, merged.person.address);
+    let m = store.load_customer(&merged.id).await.unwrap().unwrap();
+    assert_eq!(m.merged_into.as_ref(), Some(&survivor.id));
+    assert!(m.links.is_empty());
+    assert_eq!(m.person, merged.person, "the merged row keeps its facts");
+    let e = store.load_customer(&earlier.id).await.unwrap().unwrap();
+    assert_eq!(
+        e.merged_into.as_ref(),
+        Some(&survivor.id),
+        "earlier merges re-pointed"
+    );
+    assert!(
+        store
+            .candidates(&["a".into()], 10)
+            .await
+            .unwrap()
+            .iter()
+            .all(|c| c.customer_id == survivor.id)
+    );
+
+    // A merged customer cannot be merged or touched again; a link not on
+    // `from` cannot be moved.
+    let mut change = Change::default();
+    change.ops.push(Op::MarkMerged {
+        id: merged.id.clone(),
+        into: survivor.id.clone(),
+        expected_version: 2,
+        at: at(5),
+    });
+    assert!(matches!(
+        store.apply(change).await,
+        Err(StoreError::Conflict)
+    ));
+    let mut change = Change::default();
+    change.ops.push(Op::MoveLinks {
+        from: merged.id.clone(),
+        to: survivor.id.clone(),
+        links: moved,
+    });
+    assert!(matches!(
+        store.apply(change).await,
+        Err(StoreError::Conflict)
+    ));
+}
+
+fn task(customer: &CustomerId, candidate: &CustomerId) -> ReviewTask {
+    ReviewTask {
+        id: uuid::Uuid::new_v4().to_string(),
+        seq: 0,
+        customer_id: customer.clone(),
+        candidate_id: candidate.clone(),
+        score: 7.5,
+        explanation: serde_json::json!({ "total": 7.5 }),
+        status: ReviewStatus::Open,
+        created_at: at(1),
+        resolved_by: None,
+        resolved_at: None,
+    }
+}
+
+async fn review_tasks_queue_resolve_and_retarget(store: Arc<dyn Store>) {
+    let (a, b, c) = (
+        CustomerId::generate(),
+        CustomerId::generate(),
+        CustomerId::generate(),
+    );
+    let tasks = [task(&a, &b), task(&c, &b), task(&a, &c)];
+    let mut change = Change::default();
+    for t in &tasks {
+        change.ops.push(Op::InsertReviewTask(t.clone()));
+    }
+    store.apply(change).await.unwrap();
+
+    let page = store.review_tasks(0, 2, false).await.unwrap();
+    assert_eq!(
+        page.iter().map(|t| t.id.clone()).collect::<Vec<_>>(),
+        [tasks[0].id.clone(), tasks[1].id.clone()]
+    );
+    let rest = store.review_tasks(page[1].seq, 10, false).await.unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].explanation, tasks[2].explanation);
+
+    let resolve = |status| Op::ResolveReviewTask {
+        id: tasks[0].id.clone(),
+        status,
+        by: "steward".into(),
+        at: at(2),
+    };
+    let mut change = Change::default();
+    change.ops.push(resolve(ReviewStatus::DifferentPeople));
+    store.apply(change).await.unwrap();
+    let mut change = Change::default();
+    change.ops.push(resolve(ReviewStatus::SamePerson));
+    assert!(
+        matches!(store.apply(change).await, Err(StoreError::Conflict)),
+        "only open tasks resolve"
+    );
+    let done = store.review_task(&tasks[0].id).await.unwrap().unwrap();
+    assert_eq!(done.status, ReviewStatus::DifferentPeople);
+    assert_eq!(done.resolved_by.as_deref(), Some("steward"));
+    assert_eq!(store.review_tasks(0, 10, false).await.unwrap().len(), 2);
+    assert_eq!(store.review_tasks(0, 10, true).await.unwrap().len(), 3);
+
+    // c merged into b: (c, b) pairs b with itself and is obsolete; (a, c) becomes (a, b).
+    let mut change = Change::default();
+    change.ops.push(Op::RetargetReviewTasks {
+        from: c.clone(),
+        to: b.clone(),
+        at: at(3),
+    });
+    store.apply(change).await.unwrap();
+    assert_eq!(
+        store
+            .review_task(&tasks[1].id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        ReviewStatus::Obsolete
+    );
+    let retargeted = store.review_task(&tasks[2].id).await.unwrap().unwrap();
+    assert_eq!((retargeted.customer_id, retargeted.candidate_id), (a, b));
+    assert!(store.review_task("missing").await.unwrap().is_none());
+}
+
+async fn distinct_pairs_are_symmetric(store: Arc<dyn Store>) {
+    let (a, b) = (CustomerId::generate(), CustomerId::generate());
+    assert!(!store.known_distinct(&a, &b).await.unwrap());
+    let mut change = Change::default();
+    change.ops.push(Op::InsertDistinctPair {
+        a: b.clone(),
+        b: a.clone(),
+        by: "steward".into(),
+        at: at(1),
+    });
+    change.ops.push(Op::InsertDistinctPair {
+        a: a.clone(),
+        b: b.clone(),
+        by: "steward".into(),
+        at: at(1),
+    });
+    store.apply(change).await.unwrap();
+    assert!(store.known_distinct(&a, &b).await.unwrap());
+    assert!(store.known_distinct(&b, &a).await.unwrap());
+    let mut change = Change::default();
+    change.ops.push(Op::DeleteDistinctPair {
+        a: a.clone(),
+        b: b.clone(),
+    });
+    store.apply(change).await.unwrap();
+    assert!(!store.known_distinct(&b, &a).await.unwrap());
+}
+
+async fn lineage_and_weights_are_kept(store: Arc<dyn Store>) {
+    let (a, b) = (CustomerId::generate(), CustomerId::generate());
+    let links = vec![LinkRef {
+        system: SystemCode::parse("waste").unwrap(),
+        local_id: LocalId::parse("W-1").unwrap(),
+    }];
+    let mut change = Change::default();
+    for (kind, secs) in [(LineageKind::Merge, 1), (LineageKind::Split, 2)] {
+        change.ops.push(Op::InsertLineage(Lineage {
+            kind,
+            customer_id: a.clone(),
+            other_id: b.clone(),
+            links: links.clone(),
+            reason: "test".into(),
+            decided_by: "steward".into(),
+            at: at(secs),
+        }));
+    }
+    change.ops.push(Op::SaveWeights {
+        weights: "{\"v\":1}".into(),
+        pairs: 10,
+        at: at(1),
+    });
+    change.ops.push(Op::SaveWeights {
+        weights: "{\"v\":2}".into(),
+        pairs: 20,
+        at: at(2),
+    });
+    store.apply(change).await.unwrap();
+    let history = store.lineage(&b).await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].kind, LineageKind::Merge);
+    assert_eq!(history[1].links, links);
+    assert_eq!(history[1].at, at(2));
+    assert_eq!(
+        store.latest_weights().await.unwrap().as_deref(),
+        Some("{\"v\":2}")
+    );
+}
+
+async fn match_records_page_through_every_link(store: Arc<dyn Store>) {
+    assert!(store.match_records(None, 10).await.unwrap().is_empty());
+    let customer = new_customer("B1 1AA");
+    let links: Vec<_> = (0..5)
+        .map(|i| link("libraries", &format!("L-{i}"), i))
+        .collect();
+    insert(&store, &customer, &links, &["k"]).await;
+    insert(
+        &store,
+        &new_customer("B2 2BB"),
+        &[link("council-tax", "C-1", 9)],
+        &[],
+    )
+    .await;
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.match_records(after.as_ref(), 2).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().map(|c| c.link.clone());
+        seen.extend(
+            page.into_iter()
+                .map(|c| format!("{}/{}", c.link.system, c.link.local_id)),
+        );
+    }
+    assert_eq!(
+        seen,
+        [
+            "council-tax/C-1",
+            "libraries/L-0",
+            "libraries/L-1",
+            "libraries/L-2",
+            "libraries/L-3",
+            "libraries/L-4"
+        ]
+    );
 }

@@ -1,0 +1,174 @@
+//! scr.v1.MatchReview: the steward's queue, merges and splits.
+
+use super::auth::caller;
+use super::{convert, into_status, pb};
+use crate::error::Error;
+use crate::hub::{Hub, ReviewDecision};
+use crate::record::LocalId;
+use crate::review::{LinkRef, ReviewStatus, ReviewTask};
+use std::sync::Arc;
+use tonic::{Request, Response, Status};
+
+pub struct MatchReviewApi {
+    hub: Arc<Hub>,
+}
+
+impl MatchReviewApi {
+    pub fn new(hub: Arc<Hub>) -> Self {
+        Self { hub }
+    }
+}
+
+fn status_to_pb(status: ReviewStatus) -> pb::ReviewStatus {
+    match status {
+        ReviewStatus::Open => pb::ReviewStatus::Open,
+        ReviewStatus::SamePerson => pb::ReviewStatus::SamePerson,
+        ReviewStatus::DifferentPeople => pb::ReviewStatus::DifferentPeople,
+        ReviewStatus::Obsolete => pb::ReviewStatus::Obsolete,
+    }
+}
+
+fn task_to_pb(task: ReviewTask) -> pb::ReviewTask {
+    let explanation = serde_json::from_value(task.explanation)
+        .ok()
+        .map(convert::candidate_score_to_pb);
+    pb::ReviewTask {
+        task_id: task.id,
+        customer_id: task.customer_id.as_str().to_owned(),
+        candidate_id: task.candidate_id.as_str().to_owned(),
+        score: task.score,
+        explanation,
+        status: status_to_pb(task.status).into(),
+        created_at: convert::timestamp(task.created_at),
+        resolved_by: task.resolved_by.unwrap_or_default(),
+        resolved_at: task.resolved_at.map(convert::timestamp).unwrap_or_default(),
+    }
+}
+
+/// Page tokens are the queue position of the last task returned.
+fn parse_page_token(token: &str) -> Result<i64, Status> {
+    if token.is_empty() {
+        return Ok(0);
+    }
+    token
+        .strip_prefix("q")
+        .and_then(|n| n.parse::<i64>().ok())
+        .filter(|n| *n >= 0)
+        .ok_or_else(|| {
+            into_status(Error::invalid(
+                "page_token",
+                "is not a token this service issued",
+            ))
+        })
+}
+
+#[tonic::async_trait]
+impl pb::match_review_server::MatchReview for MatchReviewApi {
+    async fn list_review_tasks(
+        &self,
+        request: Request<pb::ListReviewTasksRequest>,
+    ) -> Result<Response<pb::ListReviewTasksResponse>, Status> {
+        let caller = caller(&request)?;
+        let pb::ListReviewTasksRequest {
+            page_size,
+            page_token,
+            include_resolved,
+        } = request.into_inner();
+        let after = parse_page_token(&page_token)?;
+        let page = self
+            .hub
+            .list_review_tasks(&caller, after, page_size.into(), include_resolved)
+            .await
+            .map_err(into_status)?;
+        Ok(Response::new(pb::ListReviewTasksResponse {
+            tasks: page.tasks.into_iter().map(task_to_pb).collect(),
+            next_page_token: page.next_after.map(|s| format!("q{s}")).unwrap_or_default(),
+        }))
+    }
+
+    async fn resolve_review_task(
+        &self,
+        request: Request<pb::ResolveReviewTaskRequest>,
+    ) -> Result<Response<pb::ResolveReviewTaskResponse>, Status> {
+        let caller = caller(&request)?;
+        let pb::ResolveReviewTaskRequest {
+            task_id,
+            decision,
+            reason,
+        } = request.into_inner();
+        let decision = match pb::ReviewDecision::try_from(decision) {
+            Ok(pb::ReviewDecision::SamePerson) => ReviewDecision::SamePerson,
+            Ok(pb::ReviewDecision::DifferentPeople) => ReviewDecision::DifferentPeople,
+            _ => {
+                return Err(into_status(Error::invalid(
+                    "decision",
+                    "must be SAME_PERSON or DIFFERENT_PEOPLE",
+                )));
+            }
+        };
+        if task_id.trim().is_empty() {
+            return Err(into_status(Error::invalid("task_id", "is required")));
+        }
+        let (task, survivor) = self
+            .hub
+            .resolve_review_task(&caller, task_id.trim(), decision, &reason)
+            .await
+            .map_err(into_status)?;
+        Ok(Response::new(pb::ResolveReviewTaskResponse {
+            task: Some(task_to_pb(task)),
+            survivor_id: survivor.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        }))
+    }
+
+    async fn merge_customers(
+        &self,
+        request: Request<pb::MergeCustomersRequest>,
+    ) -> Result<Response<pb::MergeCustomersResponse>, Status> {
+        let caller = caller(&request)?;
+        let pb::MergeCustomersRequest {
+            survivor_id,
+            merged_id,
+            reason,
+        } = request.into_inner();
+        let survivor = convert::customer_id(&survivor_id, "survivor_id").map_err(into_status)?;
+        let merged = convert::customer_id(&merged_id, "merged_id").map_err(into_status)?;
+        let customer = self
+            .hub
+            .merge_customers(&caller, &survivor, &merged, &reason)
+            .await
+            .map_err(into_status)?;
+        Ok(Response::new(pb::MergeCustomersResponse {
+            survivor: Some(convert::customer_to_pb(customer)),
+        }))
+    }
+
+    async fn split_customer(
+        &self,
+        request: Request<pb::SplitCustomerRequest>,
+    ) -> Result<Response<pb::SplitCustomerResponse>, Status> {
+        let caller = caller(&request)?;
+        let pb::SplitCustomerRequest {
+            customer_id,
+            links,
+            reason,
+        } = request.into_inner();
+        let id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
+        let mut refs = Vec::with_capacity(links.len());
+        for (i, pb::LinkRef { system, local_id }) in links.into_iter().enumerate() {
+            let system = convert::system_code(&system, &format!("links[{i}].system"))
+                .map_err(into_status)?;
+            let local_id = LocalId::parse(&local_id)
+                .map_err(|e| into_status(Error::invalid(format!("links[{i}].local_id"), e)))?;
+            refs.push(LinkRef { system, local_id });
+        }
+        let (remaining, split_off) = self
+            .hub
+            .split_customer(&caller, &id, refs, &reason)
+            .await
+            .map_err(into_status)?;
+        Ok(Response::new(pb::SplitCustomerResponse {
+            remaining: Some(convert::customer_to_pb(remaining)),
+            split_off: Some(convert::customer_to_pb(split_off)),
+        }))
+    }
+}

@@ -1,0 +1,157 @@
+//! The possible-match review queue.
+
+use super::{Hub, MAX_ATTEMPTS};
+use crate::auth::Caller;
+use crate::error::{Error, Result};
+use crate::policy::{Action, authorize};
+use crate::record::CustomerId;
+use crate::review::{ReviewStatus, ReviewTask};
+use crate::store::{Change, Op, StoreError};
+
+pub const DEFAULT_PAGE_SIZE: i64 = 50;
+pub const MAX_PAGE_SIZE: i64 = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewDecision {
+    SamePerson,
+    DifferentPeople,
+}
+
+/// A page of the queue and the cursor for the next one.
+#[derive(Debug)]
+pub struct ReviewPage {
+    pub tasks: Vec<ReviewTask>,
+    pub next_after: Option<i64>,
+}
+
+impl Hub {
+    pub async fn list_review_tasks(
+        &self,
+        caller: &Caller,
+        after_seq: i64,
+        page_size: i64,
+        include_resolved: bool,
+    ) -> Result<ReviewPage> {
+        authorize(caller, Action::StewardMatches)?;
+        let size = match page_size {
+            0 => DEFAULT_PAGE_SIZE,
+            n if (1..=MAX_PAGE_SIZE).contains(&n) => n,
+            _ => {
+                return Err(Error::invalid(
+                    "page_size",
+                    format!("must be 0 to {MAX_PAGE_SIZE}"),
+                ));
+            }
+        };
+        // One extra row says whether another page follows.
+        let mut tasks = self
+            .store
+            .review_tasks(after_seq, size + 1, include_resolved)
+            .await?;
+        let more = tasks.len() as i64 > size;
+        tasks.truncate(size as usize);
+        let next_after = more.then(|| tasks.last().map(|t| t.seq)).flatten();
+        Ok(ReviewPage { tasks, next_after })
+    }
+
+    /// Decides a task; returns it and, for `SamePerson`, the survivor.
+    pub async fn resolve_review_task(
+        &self,
+        caller: &Caller,
+        task_id: &str,
+        decision: ReviewDecision,
+        reason: &str,
+    ) -> Result<(ReviewTask, Option<CustomerId>)> {
+        authorize(caller, Action::StewardMatches)?;
+        let reason = match reason.trim() {
+            "" => "review task decision".to_owned(),
+            given => super::parse_reason(given)?,
+        };
+        let task = self.open_task(task_id).await?;
+        let _guards = self
+            .lock_keys(&[task.customer_id.as_str(), task.candidate_id.as_str()])
+            .await;
+        for _ in 0..MAX_ATTEMPTS {
+            let task = self.open_task(task_id).await?;
+            let (survivor, change) = self
+                .plan_resolution(caller, &task, decision, &reason)
+                .await?;
+            match self.store.apply(change).await {
+                Ok(_) => {
+                    tracing::info!(task_id = %task.id, decision = ?decision, "review task resolved");
+                    let task = self
+                        .store
+                        .review_task(task_id)
+                        .await?
+                        .ok_or_else(|| Error::Internal("resolved task vanished".into()))?;
+                    return Ok((task, survivor));
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(Error::Unavailable(
+            "task changed concurrently, please retry".into(),
+        ))
+    }
+
+    async fn open_task(&self, task_id: &str) -> Result<ReviewTask> {
+        let task = self
+            .store
+            .review_task(task_id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("review task {task_id}")))?;
+        if task.status != ReviewStatus::Open {
+            return Err(Error::FailedPrecondition {
+                reason: "TASK_ALREADY_RESOLVED",
+                message: format!("review task {task_id} is already {}", task.status.as_str()),
+            });
+        }
+        Ok(task)
+    }
+
+    async fn plan_resolution(
+        &self,
+        caller: &Caller,
+        task: &ReviewTask,
+        decision: ReviewDecision,
+        reason: &str,
+    ) -> Result<(Option<CustomerId>, Change)> {
+        let now = self.clock.now();
+        let close = |status| Op::ResolveReviewTask {
+            id: task.id.clone(),
+            status,
+            by: caller.name.clone(),
+            at: now,
+        };
+        match decision {
+            ReviewDecision::SamePerson => {
+                // The known customer survives; the one made for the new record merges in.
+                let mut change = self
+                    .plan_merge(caller, &task.candidate_id, &task.customer_id, reason)
+                    .await?;
+                change.ops.insert(0, close(ReviewStatus::SamePerson));
+                Ok((Some(task.candidate_id.clone()), change))
+            }
+            ReviewDecision::DifferentPeople => {
+                let mut change = Change::default();
+                change.ops.push(close(ReviewStatus::DifferentPeople));
+                change.ops.push(Op::InsertDistinctPair {
+                    a: task.customer_id.clone(),
+                    b: task.candidate_id.clone(),
+                    by: caller.name.clone(),
+                    at: now,
+                });
+                for id in [&task.customer_id, &task.candidate_id] {
+                    change.audit.push(self.audit(
+                        caller,
+                        "resolve_review_task",
+                        Some(id),
+                        Some(reason),
+                    ));
+                }
+                Ok((None, change))
+            }
+        }
+    }
+}

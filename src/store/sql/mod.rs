@@ -1,0 +1,217 @@
+//! The SQL both backends share. The statements are plain SQL that SQLite and
+//! PostgreSQL both accept (`$n` placeholders, `ON CONFLICT`, `RETURNING`);
+//! `impl_store!` expands the one body for each backend's pool type, and the
+//! conformance suite in tests/store checks it on both.
+
+mod ops;
+mod reads;
+
+pub(crate) use ops::impl_ops;
+pub(crate) use reads::impl_reads;
+
+/// Implements `Store` for a struct with `read` and `write` pools of `$db`.
+macro_rules! impl_store {
+    ($store:ty, $db:ty) => {
+        $crate::store::sql::impl_ops!($store, $db);
+        $crate::store::sql::impl_reads!($store, $db);
+
+        #[async_trait::async_trait]
+        impl $crate::store::Store for $store {
+            async fn ping(&self) -> $crate::store::StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.read).await?;
+                Ok(())
+            }
+
+            async fn find_link(
+                &self,
+                system: &$crate::record::SystemCode,
+                local_id: &$crate::record::LocalId,
+            ) -> $crate::store::StoreResult<Option<$crate::store::LinkedRecord>> {
+                self.read_link(system, local_id).await
+            }
+
+            async fn candidates(
+                &self,
+                keys: &[String],
+                per_key_limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::CandidateRecord>> {
+                self.read_candidates(keys, per_key_limit).await
+            }
+
+            async fn load_customer(
+                &self,
+                id: &$crate::record::CustomerId,
+            ) -> $crate::store::StoreResult<Option<$crate::record::Customer>> {
+                self.read_customer(id).await
+            }
+
+            async fn review_task(
+                &self,
+                id: &str,
+            ) -> $crate::store::StoreResult<Option<$crate::review::ReviewTask>> {
+                self.read_review_task(id).await
+            }
+
+            async fn review_tasks(
+                &self,
+                after_seq: i64,
+                limit: i64,
+                include_resolved: bool,
+            ) -> $crate::store::StoreResult<Vec<$crate::review::ReviewTask>> {
+                self.read_review_tasks(after_seq, limit, include_resolved).await
+            }
+
+            async fn known_distinct(
+                &self,
+                a: &$crate::record::CustomerId,
+                b: &$crate::record::CustomerId,
+            ) -> $crate::store::StoreResult<bool> {
+                self.read_known_distinct(a, b).await
+            }
+
+            async fn lineage(
+                &self,
+                id: &$crate::record::CustomerId,
+            ) -> $crate::store::StoreResult<Vec<$crate::review::Lineage>> {
+                self.read_lineage(id).await
+            }
+
+            async fn latest_weights(&self) -> $crate::store::StoreResult<Option<String>> {
+                self.read_latest_weights().await
+            }
+
+            async fn match_records(
+                &self,
+                after: Option<&$crate::review::LinkRef>,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::CandidateRecord>> {
+                self.read_match_records(after, limit).await
+            }
+
+            async fn find_request(
+                &self,
+                scope: &str,
+                request_id: &str,
+            ) -> $crate::store::StoreResult<Option<$crate::store::StoredRequest>> {
+                let row: Option<(String, String)> = sqlx::query_as(
+                    "SELECT fingerprint, response FROM requests WHERE scope = $1 AND request_id = $2",
+                )
+                .bind(scope)
+                .bind(request_id)
+                .fetch_optional(&self.read)
+                .await?;
+                Ok(row.map(|(fingerprint, response)| $crate::store::StoredRequest { fingerprint, response }))
+            }
+
+            async fn apply(
+                &self,
+                change: $crate::store::Change,
+            ) -> $crate::store::StoreResult<Option<i64>> {
+                let mut tx = self.write.begin().await?;
+                for op in &change.ops {
+                    Self::apply_op(&mut tx, op).await?;
+                }
+                for entry in &change.audit {
+                    sqlx::query(
+                        "INSERT INTO audit_log (at, caller, role, operation, customer_id, purpose) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(entry.at)
+                    .bind(&entry.caller)
+                    .bind(entry.role.as_str())
+                    .bind(&entry.operation)
+                    .bind(entry.customer_id.as_ref().map(|c| c.as_str()))
+                    .bind(&entry.purpose)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let mut last_seq = None;
+                for event in &change.events {
+                    let (seq,): (i64,) = sqlx::query_as(
+                        "INSERT INTO outbox (event_id, customer_id, event_type, data, occurred_at) \
+                         VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+                    )
+                    .bind(&event.event_id)
+                    .bind(event.customer_id.as_str())
+                    .bind(&event.event_type)
+                    .bind(event.data.to_string())
+                    .bind(event.at)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    last_seq = Some(seq);
+                }
+                tx.commit().await?;
+                Ok(last_seq)
+            }
+
+            async fn caller_by_token_hash(
+                &self,
+                token_sha256: &str,
+            ) -> $crate::store::StoreResult<Option<$crate::auth::Caller>> {
+                let row: Option<$crate::store::rows::CallerRow> = sqlx::query_as(
+                    "SELECT name, role, system, created_at FROM callers \
+                     WHERE token_sha256 = $1 AND revoked_at IS NULL",
+                )
+                .bind(token_sha256)
+                .fetch_optional(&self.read)
+                .await?;
+                row.map(|r| r.into_caller()).transpose()
+            }
+
+            async fn list_callers(
+                &self,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::RegisteredCaller>> {
+                let rows: Vec<$crate::store::rows::CallerRow> = sqlx::query_as(
+                    "SELECT name, role, system, created_at FROM callers \
+                     WHERE revoked_at IS NULL ORDER BY name",
+                )
+                .fetch_all(&self.read)
+                .await?;
+                rows.into_iter().map(|r| r.into_registered()).collect()
+            }
+
+            async fn insert_caller(
+                &self,
+                caller: &$crate::store::RegisteredCaller,
+                token_sha256: &str,
+            ) -> $crate::store::StoreResult<()> {
+                // A revoked caller's name may be registered again.
+                let mut tx = self.write.begin().await?;
+                sqlx::query("DELETE FROM callers WHERE name = $1 AND revoked_at IS NOT NULL")
+                    .bind(&caller.name)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO callers (name, role, system, token_sha256, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&caller.name)
+                .bind(caller.role.as_str())
+                .bind(caller.system.as_ref().map(|s| s.as_str()))
+                .bind(token_sha256)
+                .bind(caller.created_at)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn revoke_caller(
+                &self,
+                name: &str,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE callers SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL",
+                )
+                .bind(at)
+                .bind(name)
+                .execute(&self.write)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+        }
+    };
+}
+
+pub(crate) use impl_store;

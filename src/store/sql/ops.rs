@@ -1,0 +1,319 @@
+//! The write half of the shared SQL: one statement group per `Op`.
+
+/// Defines `apply_op` on a store struct for backend `$db`.
+macro_rules! impl_ops {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            async fn apply_op(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                op: &$crate::store::Op,
+            ) -> $crate::store::StoreResult<()> {
+                use $crate::store::rows::{address_lines_json, json};
+                use $crate::store::{Op, StoreError};
+                match op {
+                    Op::InsertCustomer { customer } => {
+                        let p = &customer.person;
+                        sqlx::query(
+                            "INSERT INTO customers (id, given_name, middle_name, family_name, \
+                             date_of_birth, gender, address_lines, town, postcode, uprn, version, \
+                             created_at, updated_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                        )
+                        .bind(customer.id.as_str())
+                        .bind(&p.name.given)
+                        .bind(&p.name.middle)
+                        .bind(&p.name.family)
+                        .bind(p.date_of_birth.date())
+                        .bind(p.gender.as_str())
+                        .bind(address_lines_json(&p.address))
+                        .bind(&p.address.town)
+                        .bind(p.address.postcode.as_str())
+                        .bind(p.address.uprn.as_ref().map(|u| u.as_str()))
+                        .bind(customer.version)
+                        .bind(customer.created_at)
+                        .bind(customer.updated_at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Op::UpdateCustomer { id, expected_version, person: p, archived_address, at } => {
+                        let updated = sqlx::query(
+                            "UPDATE customers SET given_name = $1, middle_name = $2, family_name = $3, \
+                             date_of_birth = $4, gender = $5, address_lines = $6, town = $7, \
+                             postcode = $8, uprn = $9, version = version + 1, updated_at = $10 \
+                             WHERE id = $11 AND version = $12 AND merged_into IS NULL",
+                        )
+                        .bind(&p.name.given)
+                        .bind(&p.name.middle)
+                        .bind(&p.name.family)
+                        .bind(p.date_of_birth.date())
+                        .bind(p.gender.as_str())
+                        .bind(address_lines_json(&p.address))
+                        .bind(&p.address.town)
+                        .bind(p.address.postcode.as_str())
+                        .bind(p.address.uprn.as_ref().map(|u| u.as_str()))
+                        .bind(*at)
+                        .bind(id.as_str())
+                        .bind(*expected_version)
+                        .execute(&mut **tx)
+                        .await?;
+                        if updated.rows_affected() != 1 {
+                            return Err(StoreError::Conflict);
+                        }
+                        if let Some(old) = archived_address {
+                            Self::insert_previous_address(tx, id, old).await?;
+                        }
+                    }
+                    Op::TouchCustomer { id, expected_version, at } => {
+                        let updated = sqlx::query(
+                            "UPDATE customers SET version = version + 1, updated_at = $1 \
+                             WHERE id = $2 AND version = $3 AND merged_into IS NULL",
+                        )
+                        .bind(*at)
+                        .bind(id.as_str())
+                        .bind(*expected_version)
+                        .execute(&mut **tx)
+                        .await?;
+                        if updated.rows_affected() != 1 {
+                            return Err(StoreError::Conflict);
+                        }
+                    }
+                    Op::AddPreviousAddresses { id, addresses } => {
+                        for old in addresses {
+                            Self::insert_previous_address(tx, id, old).await?;
+                        }
+                    }
+                    Op::InsertLink { customer_id, link, record, matching } => {
+                        sqlx::query(
+                            "INSERT INTO links (system, local_id, customer_id, linked_at, method, \
+                             confidence, record, updated_at, match_data) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                        )
+                        .bind(link.system.as_str())
+                        .bind(link.local_id.as_str())
+                        .bind(customer_id.as_str())
+                        .bind(link.linked_at)
+                        .bind(&link.method)
+                        .bind(link.confidence)
+                        .bind(json(record)?)
+                        .bind(link.linked_at)
+                        .bind(&matching.normalised)
+                        .execute(&mut **tx)
+                        .await?;
+                        Self::insert_keys(tx, &record.system, &record.local_id, &matching.keys).await?;
+                    }
+                    Op::UpdateLinkRecord { record, matching, at } => {
+                        let updated = sqlx::query(
+                            "UPDATE links SET record = $1, updated_at = $2, match_data = $3 \
+                             WHERE system = $4 AND local_id = $5",
+                        )
+                        .bind(json(record)?)
+                        .bind(*at)
+                        .bind(&matching.normalised)
+                        .bind(record.system.as_str())
+                        .bind(record.local_id.as_str())
+                        .execute(&mut **tx)
+                        .await?;
+                        if updated.rows_affected() != 1 {
+                            return Err(StoreError::Conflict);
+                        }
+                        sqlx::query("DELETE FROM link_keys WHERE system = $1 AND local_id = $2")
+                            .bind(record.system.as_str())
+                            .bind(record.local_id.as_str())
+                            .execute(&mut **tx)
+                            .await?;
+                        Self::insert_keys(tx, &record.system, &record.local_id, &matching.keys).await?;
+                    }
+                    Op::MoveLinks { from, to, links } => {
+                        for l in links {
+                            let moved = sqlx::query(
+                                "UPDATE links SET customer_id = $1 \
+                                 WHERE system = $2 AND local_id = $3 AND customer_id = $4",
+                            )
+                            .bind(to.as_str())
+                            .bind(l.system.as_str())
+                            .bind(l.local_id.as_str())
+                            .bind(from.as_str())
+                            .execute(&mut **tx)
+                            .await?;
+                            if moved.rows_affected() != 1 {
+                                return Err(StoreError::Conflict);
+                            }
+                        }
+                    }
+                    Op::MarkMerged { id, into, expected_version, at } => {
+                        let updated = sqlx::query(
+                            "UPDATE customers SET merged_into = $1, merged_at = $2, \
+                             version = version + 1, updated_at = $3 \
+                             WHERE id = $4 AND version = $5 AND merged_into IS NULL",
+                        )
+                        .bind(into.as_str())
+                        .bind(*at)
+                        .bind(*at)
+                        .bind(id.as_str())
+                        .bind(*expected_version)
+                        .execute(&mut **tx)
+                        .await?;
+                        if updated.rows_affected() != 1 {
+                            return Err(StoreError::Conflict);
+                        }
+                        // Earlier merges into `id` now resolve in one step.
+                        sqlx::query("UPDATE customers SET merged_into = $1 WHERE merged_into = $2")
+                            .bind(into.as_str())
+                            .bind(id.as_str())
+                            .execute(&mut **tx)
+                            .await?;
+                    }
+                    Op::InsertLineage(l) => {
+                        sqlx::query(
+                            "INSERT INTO lineage (kind, customer_id, other_id, links, reason, \
+                             decided_by, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        )
+                        .bind(l.kind.as_str())
+                        .bind(l.customer_id.as_str())
+                        .bind(l.other_id.as_str())
+                        .bind(json(&l.links)?)
+                        .bind(&l.reason)
+                        .bind(&l.decided_by)
+                        .bind(l.at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Op::InsertReviewTask(t) => {
+                        sqlx::query(
+                            "INSERT INTO review_tasks (id, customer_id, candidate_id, score, \
+                             explanation, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        )
+                        .bind(&t.id)
+                        .bind(t.customer_id.as_str())
+                        .bind(t.candidate_id.as_str())
+                        .bind(t.score)
+                        .bind(t.explanation.to_string())
+                        .bind(t.status.as_str())
+                        .bind(t.created_at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Op::ResolveReviewTask { id, status, by, at } => {
+                        let updated = sqlx::query(
+                            "UPDATE review_tasks SET status = $1, resolved_by = $2, resolved_at = $3 \
+                             WHERE id = $4 AND status = 'open'",
+                        )
+                        .bind(status.as_str())
+                        .bind(by)
+                        .bind(*at)
+                        .bind(id)
+                        .execute(&mut **tx)
+                        .await?;
+                        if updated.rows_affected() != 1 {
+                            return Err(StoreError::Conflict);
+                        }
+                    }
+                    Op::RetargetReviewTasks { from, to, at } => {
+                        for column in ["customer_id", "candidate_id"] {
+                            sqlx::query(&format!(
+                                "UPDATE review_tasks SET {column} = $1 \
+                                 WHERE {column} = $2 AND status = 'open'"
+                            ))
+                            .bind(to.as_str())
+                            .bind(from.as_str())
+                            .execute(&mut **tx)
+                            .await?;
+                        }
+                        sqlx::query(
+                            "UPDATE review_tasks SET status = 'obsolete', resolved_by = 'merge', \
+                             resolved_at = $1 WHERE status = 'open' AND customer_id = candidate_id",
+                        )
+                        .bind(*at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Op::InsertDistinctPair { a, b, by, at } => {
+                        let (a, b) = $crate::review::ordered_pair(a, b);
+                        sqlx::query(
+                            "INSERT INTO distinct_pairs (customer_a, customer_b, decided_by, at) \
+                             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                        )
+                        .bind(a.as_str())
+                        .bind(b.as_str())
+                        .bind(by)
+                        .bind(*at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Op::DeleteDistinctPair { a, b } => {
+                        let (a, b) = $crate::review::ordered_pair(a, b);
+                        sqlx::query("DELETE FROM distinct_pairs WHERE customer_a = $1 AND customer_b = $2")
+                            .bind(a.as_str())
+                            .bind(b.as_str())
+                            .execute(&mut **tx)
+                            .await?;
+                    }
+                    Op::SaveWeights { weights, pairs, at } => {
+                        sqlx::query("INSERT INTO match_weights (weights, pairs, trained_at) VALUES ($1, $2, $3)")
+                            .bind(weights)
+                            .bind(*pairs)
+                            .bind(*at)
+                            .execute(&mut **tx)
+                            .await?;
+                    }
+                    Op::SaveRequest { scope, request_id, fingerprint, response, at } => {
+                        sqlx::query(
+                            "INSERT INTO requests (scope, request_id, fingerprint, response, created_at) \
+                             VALUES ($1, $2, $3, $4, $5)",
+                        )
+                        .bind(scope)
+                        .bind(request_id)
+                        .bind(fingerprint)
+                        .bind(response)
+                        .bind(*at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                }
+                Ok(())
+            }
+
+            async fn insert_previous_address(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: &$crate::record::CustomerId,
+                old: &$crate::record::PreviousAddress,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO previous_addresses (customer_id, address_lines, town, postcode, \
+                     uprn, until) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(id.as_str())
+                .bind($crate::store::rows::address_lines_json(&old.address))
+                .bind(&old.address.town)
+                .bind(old.address.postcode.as_str())
+                .bind(old.address.uprn.as_ref().map(|u| u.as_str()))
+                .bind(old.until)
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn insert_keys(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                system: &$crate::record::SystemCode,
+                local_id: &$crate::record::LocalId,
+                keys: &[String],
+            ) -> $crate::store::StoreResult<()> {
+                for key in keys {
+                    sqlx::query(
+                        "INSERT INTO link_keys (match_key, system, local_id) VALUES ($1, $2, $3) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(key)
+                    .bind(system.as_str())
+                    .bind(local_id.as_str())
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use impl_ops;

@@ -1,0 +1,184 @@
+//! The read half of the shared SQL.
+
+/// Defines the read queries as inherent methods on a store struct.
+macro_rules! impl_reads {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            async fn read_link(
+                &self,
+                system: &$crate::record::SystemCode,
+                local_id: &$crate::record::LocalId,
+            ) -> $crate::store::StoreResult<Option<$crate::store::LinkedRecord>> {
+                let row: Option<$crate::store::rows::LinkRow> = sqlx::query_as(
+                    "SELECT system, local_id, customer_id, linked_at, method, confidence, record \
+                     FROM links WHERE system = $1 AND local_id = $2",
+                )
+                .bind(system.as_str())
+                .bind(local_id.as_str())
+                .fetch_optional(&self.read)
+                .await?;
+                row.map(|r| r.into_linked_record()).transpose()
+            }
+
+            async fn read_candidates(
+                &self,
+                keys: &[String],
+                per_key_limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::CandidateRecord>> {
+                use $crate::store::rows::CandidateRow;
+                let mut seen = std::collections::HashSet::new();
+                let mut found = Vec::new();
+                for key in keys {
+                    let rows: Vec<CandidateRow> = sqlx::query_as(
+                        "SELECT l.customer_id, l.system, l.local_id, l.match_data \
+                         FROM link_keys k JOIN links l ON l.system = k.system AND l.local_id = k.local_id \
+                         WHERE k.match_key = $1 LIMIT $2",
+                    )
+                    .bind(key)
+                    .bind(per_key_limit + 1)
+                    .fetch_all(&self.read)
+                    .await?;
+                    if rows.len() as i64 > per_key_limit {
+                        continue;
+                    }
+                    for row in rows {
+                        if seen.insert((row.system.clone(), row.local_id.clone())) {
+                            found.push(row.into_candidate()?);
+                        }
+                    }
+                }
+                Ok(found)
+            }
+
+            async fn read_match_records(
+                &self,
+                after: Option<&$crate::review::LinkRef>,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::CandidateRecord>> {
+                use $crate::store::rows::CandidateRow;
+                let (system, local_id) = after
+                    .map(|a| (a.system.as_str(), a.local_id.as_str()))
+                    .unwrap_or(("", ""));
+                let rows: Vec<CandidateRow> = sqlx::query_as(
+                    "SELECT customer_id, system, local_id, match_data FROM links \
+                     WHERE system > $1 OR (system = $2 AND local_id > $3) \
+                     ORDER BY system, local_id LIMIT $4",
+                )
+                .bind(system)
+                .bind(system)
+                .bind(local_id)
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?;
+                rows.into_iter().map(CandidateRow::into_candidate).collect()
+            }
+
+            async fn read_customer(
+                &self,
+                id: &$crate::record::CustomerId,
+            ) -> $crate::store::StoreResult<Option<$crate::record::Customer>> {
+                use $crate::store::rows::{CustomerRow, LinkRow, PreviousAddressRow};
+                let Some(row): Option<CustomerRow> = sqlx::query_as(
+                    "SELECT id, given_name, middle_name, family_name, date_of_birth, gender, \
+                     address_lines, town, postcode, uprn, version, created_at, updated_at, merged_into \
+                     FROM customers WHERE id = $1",
+                )
+                .bind(id.as_str())
+                .fetch_optional(&self.read)
+                .await?
+                else {
+                    return Ok(None);
+                };
+                let previous: Vec<PreviousAddressRow> = sqlx::query_as(
+                    "SELECT address_lines, town, postcode, uprn, until FROM previous_addresses \
+                     WHERE customer_id = $1 ORDER BY until DESC, id DESC",
+                )
+                .bind(id.as_str())
+                .fetch_all(&self.read)
+                .await?;
+                let links: Vec<LinkRow> = sqlx::query_as(
+                    "SELECT system, local_id, customer_id, linked_at, method, confidence, record \
+                     FROM links WHERE customer_id = $1 ORDER BY linked_at, system, local_id",
+                )
+                .bind(id.as_str())
+                .fetch_all(&self.read)
+                .await?;
+                row.into_customer(previous, &links).map(Some)
+            }
+
+            async fn read_review_task(
+                &self,
+                id: &str,
+            ) -> $crate::store::StoreResult<Option<$crate::review::ReviewTask>> {
+                let row: Option<$crate::store::rows::ReviewTaskRow> = sqlx::query_as(
+                    "SELECT seq, id, customer_id, candidate_id, score, explanation, status, \
+                     created_at, resolved_by, resolved_at FROM review_tasks WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.read)
+                .await?;
+                row.map(|r| r.into_domain()).transpose()
+            }
+
+            async fn read_review_tasks(
+                &self,
+                after_seq: i64,
+                limit: i64,
+                include_resolved: bool,
+            ) -> $crate::store::StoreResult<Vec<$crate::review::ReviewTask>> {
+                let rows: Vec<$crate::store::rows::ReviewTaskRow> = sqlx::query_as(
+                    "SELECT seq, id, customer_id, candidate_id, score, explanation, status, \
+                     created_at, resolved_by, resolved_at FROM review_tasks \
+                     WHERE seq > $1 AND (status = 'open' OR $2) ORDER BY seq LIMIT $3",
+                )
+                .bind(after_seq)
+                .bind(include_resolved)
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?;
+                rows.into_iter().map(|r| r.into_domain()).collect()
+            }
+
+            async fn read_known_distinct(
+                &self,
+                a: &$crate::record::CustomerId,
+                b: &$crate::record::CustomerId,
+            ) -> $crate::store::StoreResult<bool> {
+                let (a, b) = $crate::review::ordered_pair(a, b);
+                let row: Option<(String,)> = sqlx::query_as(
+                    "SELECT decided_by FROM distinct_pairs WHERE customer_a = $1 AND customer_b = $2",
+                )
+                .bind(a.as_str())
+                .bind(b.as_str())
+                .fetch_optional(&self.read)
+                .await?;
+                Ok(row.is_some())
+            }
+
+            async fn read_lineage(
+                &self,
+                id: &$crate::record::CustomerId,
+            ) -> $crate::store::StoreResult<Vec<$crate::review::Lineage>> {
+                let rows: Vec<$crate::store::rows::LineageRow> = sqlx::query_as(
+                    "SELECT kind, customer_id, other_id, links, reason, decided_by, at FROM lineage \
+                     WHERE customer_id = $1 OR other_id = $2 ORDER BY id",
+                )
+                .bind(id.as_str())
+                .bind(id.as_str())
+                .fetch_all(&self.read)
+                .await?;
+                rows.into_iter().map(|r| r.into_domain()).collect()
+            }
+
+            async fn read_latest_weights(&self) -> $crate::store::StoreResult<Option<String>> {
+                let row: Option<(String,)> =
+                    sqlx::query_as("SELECT weights FROM match_weights ORDER BY id DESC LIMIT 1")
+                        .fetch_optional(&self.read)
+                        .await?;
+                Ok(row.map(|(w,)| w))
+            }
+        }
+    };
+}
+
+pub(crate) use impl_reads;
