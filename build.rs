@@ -9,6 +9,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/scr/v1/customer_records.proto",
         "proto/scr/v1/admin.proto",
         "proto/scr/v1/match_review.proto",
+        "proto/scr/v1/consents.proto",
+        "proto/scr/v1/events.proto",
     ];
     println!("cargo:rerun-if-changed=proto");
     let fds = protox::compile(protos, ["proto"])?;

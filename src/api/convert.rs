@@ -234,3 +234,25 @@ pub fn explanation_to_pb(e: crate::review::Explanation) -> pb::MatchExplanation 
         review_threshold: e.review_threshold,
     }
 }
+
+/// Consent evidence; `channel` is required.
+pub fn evidence(
+    evidence: Option<pb::ConsentEvidence>,
+    caller: &str,
+) -> Result<crate::consent::Evidence> {
+    let pb::ConsentEvidence {
+        channel,
+        reference,
+        captured_by,
+    } = evidence.unwrap_or_default();
+    crate::consent::Evidence::parse(&channel, &reference, &captured_by, caller)
+        .map_err(|(field, e)| Error::invalid(format!("evidence.{field}"), e))
+}
+
+/// A new address given on its own (not inside a departmental record).
+pub fn address(address: Option<pb::Address>, field: &str) -> Result<Address> {
+    let mut v = Violations::default();
+    let parsed = address_from_pb(address, field, &mut v);
+    v.into_result()?;
+    parsed.ok_or_else(|| Error::Internal("validation passed with a missing address".into()))
+}

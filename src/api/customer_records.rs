@@ -2,7 +2,9 @@
 
 use super::auth::caller;
 use super::{convert, into_status, pb};
-use crate::hub::{Hub, SubmitOutcome, SubmitRecord};
+use crate::auth::Role;
+use crate::error::Error;
+use crate::hub::{ChangeAddress, Hub, ShareWith, SubmitOutcome, SubmitRecord};
 use crate::record::LocalId;
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
@@ -105,5 +107,93 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
                 .map(convert::link_to_pb)
                 .collect(),
         }))
+    }
+
+    async fn change_address(
+        &self,
+        request: Request<pb::ChangeAddressRequest>,
+    ) -> Result<Response<pb::ChangeAddressResponse>, Status> {
+        let caller = caller(&request)?;
+        let pb::ChangeAddressRequest {
+            customer_id,
+            new_address,
+            effective_date,
+            consent_to_share,
+            evidence,
+            request_id,
+        } = request.into_inner();
+        let customer_id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
+        let new_address = convert::address(new_address, "new_address").map_err(into_status)?;
+        let effective_date = chrono::NaiveDate::parse_from_str(effective_date.trim(), "%Y-%m-%d")
+            .map_err(|_| {
+            into_status(Error::invalid(
+                "effective_date",
+                "must be an ISO 8601 date, YYYY-MM-DD",
+            ))
+        })?;
+        let share = match consent_to_share.and_then(|c| c.target) {
+            None => ShareWith::Nobody,
+            Some(pb::consent_to_share::Target::AllLinked(false)) => ShareWith::Nobody,
+            Some(pb::consent_to_share::Target::AllLinked(true)) => ShareWith::AllLinked,
+            Some(pb::consent_to_share::Target::Systems(pb::SystemList { systems })) => {
+                let mut codes = Vec::with_capacity(systems.len());
+                for (i, raw) in systems.iter().enumerate() {
+                    codes.push(
+                        convert::system_code(
+                            raw,
+                            &format!("consent_to_share.systems.systems[{i}]"),
+                        )
+                        .map_err(into_status)?,
+                    );
+                }
+                if codes.is_empty() {
+                    ShareWith::Nobody
+                } else {
+                    ShareWith::Systems(codes)
+                }
+            }
+        };
+        let evidence = match (&share, evidence) {
+            (ShareWith::Nobody, None) => None,
+            (_, evidence) => Some(convert::evidence(evidence, &caller.name).map_err(into_status)?),
+        };
+        let result = self
+            .hub
+            .change_address(
+                &caller,
+                ChangeAddress {
+                    customer_id,
+                    new_address,
+                    effective_date,
+                    share,
+                    evidence,
+                    request_id: parse_request_id(&request_id)?,
+                },
+            )
+            .await
+            .map_err(into_status)?;
+        // Other departments' links are not a department's business.
+        let names = |systems: &[crate::record::SystemCode]| match caller.role {
+            Role::Department => Vec::new(),
+            _ => systems.iter().map(|s| s.as_str().to_owned()).collect(),
+        };
+        Ok(Response::new(pb::ChangeAddressResponse {
+            customer_id: result.customer_id.as_str().to_owned(),
+            notified_systems: names(&result.notified),
+            withheld_systems: names(&result.withheld),
+            notified_count: result.notified.len() as i32,
+            withheld_count: result.withheld.len() as i32,
+        }))
+    }
+}
+
+fn parse_request_id(raw: &str) -> Result<Option<String>, Status> {
+    match raw.trim() {
+        "" => Ok(None),
+        id if id.len() > 128 => Err(into_status(Error::invalid(
+            "request_id",
+            "must be at most 128 characters",
+        ))),
+        id => Ok(Some(id.to_owned())),
     }
 }

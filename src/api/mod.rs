@@ -3,8 +3,10 @@
 
 mod admin;
 mod auth;
+mod consents;
 mod convert;
 mod customer_records;
+mod events;
 mod match_review;
 mod status;
 
@@ -45,6 +47,12 @@ pub fn routes(hub: Arc<Hub>) -> anyhow::Result<(Routes, tonic_health::server::He
         .add_service(pb::match_review_server::MatchReviewServer::new(
             match_review::MatchReviewApi::new(hub.clone()),
         ))
+        .add_service(pb::consents_server::ConsentsServer::new(
+            consents::ConsentsApi::new(hub.clone()),
+        ))
+        .add_service(pb::events_server::EventsServer::new(
+            events::EventsApi::new(hub.clone()),
+        ))
         .add_service(pb::admin_server::AdminServer::new(admin::AdminApi::new(
             hub,
         )));
@@ -53,6 +61,8 @@ pub fn routes(hub: Arc<Hub>) -> anyhow::Result<(Routes, tonic_health::server::He
 
 /// Names of the hub's own services, for health status per service.
 pub const SERVICE_NAMES: &[&str] = &[
+    "scr.v1.Consents",
+    "scr.v1.Events",
     "scr.v1.CustomerRecords",
     "scr.v1.MatchReview",
     "scr.v1.Admin",

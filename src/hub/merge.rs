@@ -6,6 +6,7 @@
 use super::{Hub, MAX_ATTEMPTS, parse_reason};
 use crate::auth::Caller;
 use crate::error::{Error, Result};
+use crate::policy::propagation::{EventKind, route};
 use crate::policy::{Action, authorize};
 use crate::record::{Customer, CustomerId, PreviousAddress};
 use crate::review::{Lineage, LineageKind, LinkRef};
@@ -123,10 +124,17 @@ impl Hub {
                 .audit
                 .push(self.audit(caller, "merge_customers", Some(id), Some(reason)));
         }
-        change.events.push(self.event(
+        let all_links: Vec<_> = s.links.iter().chain(&m.links).cloned().collect();
+        let recipients = route(
+            EventKind::CustomersMerged,
+            &all_links,
+            self.restrictions(&s),
+        );
+        change.events.extend(self.events(
+            EventKind::CustomersMerged,
             &s.id,
-            "customers_merged",
-            serde_json::json!({ "survivor_id": s.id, "merged_id": m.id }),
+            recipients,
+            &serde_json::json!({ "survivor_id": s.id, "merged_id": m.id }),
         ));
         Ok(change)
     }
@@ -261,15 +269,19 @@ impl Hub {
                 .audit
                 .push(self.audit(caller, "split_customer", Some(id), Some(reason)));
         }
-        change.events.push(self.event(
-            &c.id,
-            "customer_split",
-            serde_json::json!({
-                "customer_id": c.id,
-                "new_customer_id": new_id,
-                "moved_links": moving,
-            }),
-        ));
+        let data = serde_json::json!({ "customer_id": c.id, "new_customer_id": new_id });
+        let (moved, stayed): (Vec<_>, Vec<_>) = c
+            .links
+            .iter()
+            .cloned()
+            .partition(|l| moving.contains(&link_ref(l)));
+        let restrictions = self.restrictions(&c);
+        for (subject, links) in [(&c.id, stayed), (&new_id, moved)] {
+            let recipients = route(EventKind::CustomerSplit, &links, restrictions);
+            change
+                .events
+                .extend(self.events(EventKind::CustomerSplit, subject, recipients, &data));
+        }
         Ok((new_id, change))
     }
 

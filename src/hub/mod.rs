@@ -2,14 +2,20 @@
 //! `policy` whether it may happen, `matching` who this is, and hands one
 //! `Change` to the store.
 
+mod address;
 mod callers;
+mod consents;
+mod events;
+mod idempotency;
 mod linkage;
 mod merge;
 mod read;
 mod review;
 mod submit;
 
+pub use address::{AddressChangeResult, ChangeAddress, ShareWith};
 pub use callers::{CallerSource, ConfiguredCaller};
+pub use consents::ConsentList;
 pub use read::{ReadCustomer, ResolvedLink};
 pub use review::{ReviewDecision, ReviewPage};
 pub use submit::{SubmitOutcome, SubmitRecord, SubmitResult};
@@ -17,7 +23,8 @@ pub use submit::{SubmitOutcome, SubmitRecord, SubmitResult};
 use crate::auth::Caller;
 use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::record::{Customer, CustomerId};
+use crate::policy::propagation::{EventKind, Restrictions};
+use crate::record::{Customer, CustomerId, LocalId, SystemCode};
 use crate::store::{AuditEntry, NewEvent, Store};
 use std::sync::Arc;
 
@@ -95,14 +102,37 @@ impl Hub {
         }
     }
 
-    fn event(&self, customer: &CustomerId, event_type: &str, data: serde_json::Value) -> NewEvent {
-        NewEvent {
-            event_id: uuid::Uuid::new_v4().to_string(),
-            customer_id: customer.clone(),
-            event_type: event_type.to_owned(),
-            data,
-            at: self.clock.now(),
-        }
+    /// What silences this customer's events (restricted records come with
+    /// the privacy policy).
+    fn restrictions(&self, _customer: &Customer) -> Restrictions {
+        Restrictions::default()
+    }
+
+    /// One outbox event per receiving system, each told its own local IDs.
+    fn events(
+        &self,
+        kind: EventKind,
+        customer: &CustomerId,
+        recipients: Vec<(SystemCode, Vec<LocalId>)>,
+        data: &serde_json::Value,
+    ) -> Vec<NewEvent> {
+        recipients
+            .into_iter()
+            .map(|(system, local_ids)| {
+                let mut data = data.clone();
+                if let Some(fields) = data.as_object_mut() {
+                    fields.insert("local_ids".into(), serde_json::json!(local_ids));
+                }
+                NewEvent {
+                    event_id: uuid::Uuid::new_v4().to_string(),
+                    system,
+                    customer_id: customer.clone(),
+                    event_type: kind.as_str().to_owned(),
+                    data,
+                    at: self.clock.now(),
+                }
+            })
+            .collect()
     }
 
     pub fn clock(&self) -> &dyn Clock {

@@ -1,15 +1,16 @@
 //! SubmitRecord: match a departmental record to a customer and link it.
 
+use super::Hub;
+use super::idempotency::fingerprint;
 use super::linkage::{LinkDecision, LinkOutcome, MAX_REVIEW_CANDIDATES, PER_KEY_LIMIT};
-use super::{Hub, MAX_ATTEMPTS};
 use crate::auth::Caller;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::policy::propagation::{EventKind, Restrictions, route};
 use crate::policy::{Action, authorize};
 use crate::record::{Customer, CustomerId, DepartmentalRecord, Link, PreviousAddress};
 use crate::review::{CandidateScore, Explanation, ReviewStatus, ReviewTask};
-use crate::store::{CandidateRecord, Change, LinkedRecord, Op, StoreError};
+use crate::store::{CandidateRecord, Change, LinkedRecord, Op};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 
 #[derive(Debug, Clone)]
@@ -47,42 +48,13 @@ impl Hub {
         let fingerprint = fingerprint(&cmd.record)?;
         let link_key = format!("{}/{}", cmd.record.system, cmd.record.local_id);
         let _guard = self.lock_keys(&[&link_key]).await;
-        for _ in 0..MAX_ATTEMPTS {
-            if let Some(request_id) = &cmd.request_id
-                && let Some(previous) = self.store.find_request(&scope, request_id).await?
-            {
-                if previous.fingerprint != fingerprint {
-                    return Err(Error::FailedPrecondition {
-                        reason: "REQUEST_ID_REUSED",
-                        message: "request_id was already used for a different record".into(),
-                    });
-                }
-                return serde_json::from_str(&previous.response)
-                    .map_err(|e| Error::Internal(format!("stored response: {e}")));
-            }
-            let (result, mut change) = self.plan_submit(caller, &cmd.record).await?;
-            if let Some(request_id) = &cmd.request_id {
-                change.ops.push(Op::SaveRequest {
-                    scope: scope.clone(),
-                    request_id: request_id.clone(),
-                    fingerprint: fingerprint.clone(),
-                    response: serde_json::to_string(&result)
-                        .map_err(|e| Error::Internal(e.to_string()))?,
-                    at: self.clock.now(),
-                });
-            }
-            match self.store.apply(change).await {
-                Ok(_) => {
-                    tracing::info!(customer_id = %result.customer_id, outcome = ?result.outcome, "record submitted");
-                    return Ok(result);
-                }
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(Error::Unavailable(
-            "too many concurrent updates to this record, please retry".into(),
-        ))
+        let result = self
+            .run_idempotent(&scope, cmd.request_id.as_deref(), &fingerprint, || {
+                self.plan_submit(caller, &cmd.record)
+            })
+            .await?;
+        tracing::info!(customer_id = %result.customer_id, outcome = ?result.outcome, "record submitted");
+        Ok(result)
     }
 
     async fn plan_submit(
@@ -128,25 +100,31 @@ impl Hub {
                 (id, SubmitOutcome::PossibleMatch, "new_customer_review", 1.0)
             }
         };
+        let link = Link {
+            system: record.system.clone(),
+            local_id: record.local_id.clone(),
+            linked_at: now,
+            method: method.into(),
+            confidence,
+        };
         change.ops.push(Op::InsertLink {
             customer_id: customer_id.clone(),
-            link: Link {
-                system: record.system.clone(),
-                local_id: record.local_id.clone(),
-                linked_at: now,
-                method: method.into(),
-                confidence,
-            },
+            link: link.clone(),
             record: record.clone(),
             matching: index,
         });
         change
             .audit
             .push(self.audit(caller, "submit_record", Some(&customer_id), None));
-        change.events.push(self.event(
+        // Only the system linked hears of it: other departments learning
+        // which services a person uses would be a disclosure in itself.
+        let new_link = [link];
+        let recipients = route(EventKind::RecordLinked, &new_link, Restrictions::default());
+        change.events.extend(self.events(
+            EventKind::RecordLinked,
             &customer_id,
-            "record_linked",
-            serde_json::json!({ "system": record.system, "local_id": record.local_id }),
+            recipients,
+            &serde_json::json!({ "customer_id": customer_id }),
         ));
         let explanation = redact(decision, &customer_id, &candidates, caller);
         let result = SubmitResult {
@@ -235,6 +213,20 @@ impl Hub {
                 archived_address,
                 at: now,
             });
+            // A department reporting a move passes it on like ChangeAddress,
+            // to consenting systems only.
+            if customer.person.address != record.person.address {
+                let history = self.store.consent_history(&customer.id).await?;
+                let today = self.clock.today();
+                let (events, _, _) = self.address_events(
+                    &customer,
+                    &record.person.address,
+                    today,
+                    &history,
+                    Some(&record.system),
+                );
+                change.events.extend(events);
+            }
         }
         change
             .audit
@@ -295,11 +287,4 @@ fn redact(
         }
     }
     explanation
-}
-
-/// Identifies a request's content, so a reused request_id with other content
-/// is caught rather than silently answered with the first result.
-fn fingerprint(record: &DepartmentalRecord) -> Result<String> {
-    let json = serde_json::to_vec(record).map_err(|e| Error::Internal(e.to_string()))?;
-    Ok(hex::encode(Sha256::digest(json)))
 }

@@ -13,6 +13,12 @@ pub enum Action<'a> {
     ReadCustomer { linked_systems: &'a [SystemCode] },
     /// Resolve a departmental ID of `system`.
     ResolveLink { system: &'a SystemCode },
+    /// Report a customer's new address.
+    ChangeAddress { linked_systems: &'a [SystemCode] },
+    /// Record, withdraw or list a customer's consents.
+    ManageConsent { linked_systems: &'a [SystemCode] },
+    /// Receive and acknowledge `system`'s change events.
+    Subscribe { system: &'a SystemCode },
     /// Work the possible-match queue, merge and split customers.
     StewardMatches,
     /// Register, list or revoke callers.
@@ -25,6 +31,9 @@ impl Action<'_> {
             Action::SubmitRecord { .. } => "submit records",
             Action::ReadCustomer { .. } => "read customers",
             Action::ResolveLink { .. } => "resolve links",
+            Action::ChangeAddress { .. } => "change addresses",
+            Action::ManageConsent { .. } => "manage consent",
+            Action::Subscribe { .. } => "subscribe to events",
             Action::StewardMatches => "review matches, merge or split customers",
             Action::ManageCallers => "manage callers",
         }
@@ -40,8 +49,15 @@ pub fn authorize(caller: &Caller, action: Action<'_>) -> Result<(), Error> {
         (Role::Department, Action::ReadCustomer { linked_systems }) => {
             own_system.is_some_and(|own| linked_systems.contains(own))
         }
+        (
+            Role::Department,
+            Action::ChangeAddress { linked_systems } | Action::ManageConsent { linked_systems },
+        ) => own_system.is_some_and(|own| linked_systems.contains(own)),
+        (Role::Agent, Action::ChangeAddress { .. }) => true,
+        (Role::Agent | Role::Dpo, Action::ManageConsent { .. }) => true,
         (Role::Agent | Role::Steward | Role::Dpo, Action::ReadCustomer { .. }) => true,
         (Role::Agent | Role::Steward | Role::Dpo, Action::ResolveLink { .. }) => true,
+        (Role::Subscriber, Action::Subscribe { system }) => own_system == Some(system),
         (Role::Steward, Action::StewardMatches) => true,
         (Role::Admin, Action::ManageCallers) => true,
         _ => false,
@@ -50,10 +66,16 @@ pub fn authorize(caller: &Caller, action: Action<'_>) -> Result<(), Error> {
         return Ok(());
     }
     let scope = match (caller.role, action) {
+        (Role::Subscriber, Action::Subscribe { .. }) => " for another system",
         (Role::Department, Action::SubmitRecord { .. } | Action::ResolveLink { .. }) => {
             " for another system"
         }
-        (Role::Department, Action::ReadCustomer { .. }) => " not linked to its system",
+        (
+            Role::Department,
+            Action::ReadCustomer { .. }
+            | Action::ChangeAddress { .. }
+            | Action::ManageConsent { .. },
+        ) => " not linked to its system",
         _ => "",
     };
     Err(Error::PermissionDenied(format!(

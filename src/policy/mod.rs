@@ -1,6 +1,7 @@
-//! Pure policy: may this caller do this (to this customer)? No I/O; every
-//! access decision of the hub is made here.
+//! Pure policy: may this caller do this (to this customer), and who may be
+//! told of a change? No I/O; these decisions are made here and nowhere else.
 
 mod access;
+pub mod propagation;
 
 pub use access::{Action, authorize};

@@ -89,6 +89,7 @@ pub enum Op {
         a: CustomerId,
         b: CustomerId,
     },
+    InsertConsent(crate::consent::ConsentEvent),
     SaveWeights {
         weights: String,
         pairs: i64,
@@ -123,9 +124,11 @@ pub struct AuditEntry {
     pub purpose: Option<String>,
 }
 
+/// One event for one receiving system (routing is decided before writing).
 #[derive(Debug, Clone)]
 pub struct NewEvent {
     pub event_id: String,
+    pub system: crate::record::SystemCode,
     pub customer_id: CustomerId,
     pub event_type: String,
     pub data: serde_json::Value,
@@ -154,4 +157,16 @@ pub struct CandidateRecord {
     pub customer_id: CustomerId,
     pub link: LinkRef,
     pub normalised: String,
+}
+
+/// An event as committed to the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub event_id: String,
+    pub system: String,
+    pub customer_id: CustomerId,
+    pub event_type: String,
+    pub data: String,
+    pub at: DateTime<Utc>,
 }

@@ -9,7 +9,8 @@ mod sql;
 mod sqlite;
 
 pub use change::{
-    AuditEntry, CandidateRecord, Change, MatchIndex, NewEvent, Op, RegisteredCaller, StoredRequest,
+    AuditEntry, CandidateRecord, Change, MatchIndex, NewEvent, Op, RegisteredCaller, StoredEvent,
+    StoredRequest,
 };
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -74,6 +75,13 @@ pub struct LinkedRecord {
     pub record: DepartmentalRecord,
 }
 
+/// Where a dispatcher delivers events (e.g. NATS JetStream).
+#[async_trait]
+pub trait EventSink: Send + Sync {
+    /// Delivers the batch in order; an error leaves the cursor where it was.
+    async fn publish(&self, events: &[StoredEvent]) -> Result<(), String>;
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Checks that the database answers.
@@ -123,6 +131,51 @@ pub trait Store: Send + Sync + 'static {
         after: Option<&LinkRef>,
         limit: i64,
     ) -> StoreResult<Vec<CandidateRecord>>;
+
+    async fn consent_history(
+        &self,
+        customer: &CustomerId,
+    ) -> StoreResult<Vec<crate::consent::ConsentEvent>>;
+
+    /// Events for `system` after `after_seq`, in sequence order.
+    async fn events_for(
+        &self,
+        system: &SystemCode,
+        after_seq: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<StoredEvent>>;
+
+    /// Events for every system after `after_seq`, in sequence order.
+    async fn events_after(&self, after_seq: i64, limit: i64) -> StoreResult<Vec<StoredEvent>>;
+
+    async fn subscriber_cursor(&self, system: &SystemCode) -> StoreResult<Option<i64>>;
+
+    /// Moves the cursor forward (never back).
+    async fn acknowledge(
+        &self,
+        system: &SystemCode,
+        seq: i64,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()>;
+
+    async fn dispatch_cursor(&self, name: &str) -> StoreResult<i64>;
+
+    async fn set_dispatch_cursor(
+        &self,
+        name: &str,
+        seq: i64,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()>;
+
+    /// Delivers the next batch of the outbox after the dispatcher `name`'s
+    /// cursor to `sink`, and advances the cursor once the sink accepted it.
+    /// Returns how many events went; 0 when there were none, or when another
+    /// replica holds the dispatcher (PostgreSQL: one leader per batch).
+    async fn dispatch(&self, name: &str, limit: i64, sink: &dyn EventSink) -> StoreResult<usize>;
+
+    /// Changes whenever events commit, on this replica or (PostgreSQL)
+    /// any other: subscribers wait on it instead of polling.
+    fn outbox_signal(&self) -> tokio::sync::watch::Receiver<u64>;
 
     async fn find_request(
         &self,

@@ -1,12 +1,18 @@
 //! PostgreSQL, for production and for several replicas sharing one database.
 
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgListener, PgPoolOptions};
 use std::time::Duration;
+
+/// NOTIFY channel that tells every replica events were committed.
+const OUTBOX_CHANNEL: &str = "scr_outbox";
+/// Advisory lock key that orders outbox commits.
+const OUTBOX_LOCK: i64 = 0x5c0_0b0c;
 
 pub struct PostgresStore {
     read: PgPool,
     write: PgPool,
+    signal: tokio::sync::watch::Sender<u64>,
 }
 
 impl PostgresStore {
@@ -18,10 +24,101 @@ impl PostgresStore {
             .await?;
         // sqlx takes an advisory lock, so replicas starting together migrate once.
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        let signal = tokio::sync::watch::Sender::<u64>::new(0);
+        let mut listener = PgListener::connect_with(&pool).await?;
+        listener.listen(OUTBOX_CHANNEL).await?;
+        let notify = signal.clone();
+        tokio::spawn(async move {
+            // PgListener reconnects by itself; a notification lost while it
+            // does is covered by subscribers re-reading after each wake-up.
+            loop {
+                match listener.recv().await {
+                    Ok(_) => notify.send_modify(|n| *n = n.wrapping_add(1)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "outbox listener interrupted");
+                        notify.send_modify(|n| *n = n.wrapping_add(1));
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
         Ok(Self {
             read: pool.clone(),
             write: pool,
+            signal,
         })
+    }
+
+    /// Identity values are handed out before commit, so two transactions can
+    /// commit out of sequence order and a reader past the later one would
+    /// skip the earlier. Event-writing transactions therefore take one lock
+    /// (held to commit), and NOTIFY wakes subscribers on every replica.
+    async fn before_outbox(
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    ) -> super::StoreResult<()> {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(OUTBOX_LOCK)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(OUTBOX_CHANNEL)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// The dispatcher's cursor row is claimed with SKIP LOCKED for the whole
+    /// batch, so across replicas one delivers it and the others skip the
+    /// round. A crash after delivery and before commit re-sends the batch:
+    /// delivery is at least once, and receivers de-duplicate on event IDs.
+    async fn dispatch_batch(
+        &self,
+        name: &str,
+        limit: i64,
+        sink: &dyn super::EventSink,
+    ) -> super::StoreResult<usize> {
+        sqlx::query(
+            "INSERT INTO dispatch_cursors (name, seq, updated_at) VALUES ($1, 0, now()) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .execute(&self.write)
+        .await?;
+        let mut tx = self.write.begin().await?;
+        let claimed: Option<(i64,)> = sqlx::query_as(
+            "SELECT seq FROM dispatch_cursors WHERE name = $1 FOR UPDATE SKIP LOCKED",
+        )
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((cursor,)) = claimed else {
+            return Ok(0);
+        };
+        let rows: Vec<super::rows::EventRow> = sqlx::query_as(
+            "SELECT seq, event_id, system, customer_id, event_type, data, occurred_at \
+             FROM outbox WHERE seq > $1 AND system <> '' ORDER BY seq LIMIT $2",
+        )
+        .bind(cursor)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        let events = rows
+            .into_iter()
+            .map(|r| r.into_domain())
+            .collect::<Result<Vec<_>, _>>()?;
+        let Some(last) = events.last().map(|e| e.seq) else {
+            return Ok(0);
+        };
+        sink.publish(&events)
+            .await
+            .map_err(super::StoreError::Unavailable)?;
+        sqlx::query("UPDATE dispatch_cursors SET seq = $1, updated_at = now() WHERE name = $2")
+            .bind(last)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(events.len())
     }
 }
 

@@ -273,3 +273,60 @@ impl LineageRow {
         })
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub struct ConsentRow {
+    pub customer_id: String,
+    pub system: String,
+    pub scope: String,
+    pub granted: bool,
+    pub channel: String,
+    pub reference: String,
+    pub captured_by: String,
+    pub recorded_by: String,
+    pub at: DateTime<Utc>,
+}
+
+impl ConsentRow {
+    pub fn into_domain(self) -> StoreResult<crate::consent::ConsentEvent> {
+        use crate::consent::{ConsentEvent, ConsentScope, Evidence};
+        Ok(ConsentEvent {
+            customer_id: customer_id(&self.customer_id)?,
+            system: SystemCode::parse(&self.system).map_err(|_| corrupt("system"))?,
+            scope: ConsentScope::from_code(&self.scope).ok_or_else(|| corrupt("consent scope"))?,
+            granted: self.granted,
+            evidence: Evidence {
+                channel: self.channel,
+                reference: self.reference,
+                captured_by: self.captured_by,
+            },
+            recorded_by: self.recorded_by,
+            at: self.at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct EventRow {
+    pub seq: i64,
+    pub event_id: String,
+    pub system: String,
+    pub customer_id: String,
+    pub event_type: String,
+    pub data: String,
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl EventRow {
+    pub fn into_domain(self) -> StoreResult<super::StoredEvent> {
+        Ok(super::StoredEvent {
+            seq: self.seq,
+            event_id: self.event_id,
+            system: self.system,
+            customer_id: customer_id(&self.customer_id)?,
+            event_type: self.event_type,
+            data: self.data,
+            at: self.occurred_at,
+        })
+    }
+}

@@ -10,6 +10,7 @@ pub struct SqliteStore {
     /// SQLite has one writer at a time; a one-connection pool queues writers
     /// in-process instead of failing them with SQLITE_BUSY.
     write: SqlitePool,
+    signal: tokio::sync::watch::Sender<u64>,
 }
 
 impl SqliteStore {
@@ -34,7 +35,41 @@ impl SqliteStore {
             .max_connections(8)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Self { read, write })
+        Ok(Self {
+            read,
+            write,
+            signal: tokio::sync::watch::Sender::<u64>::new(0),
+        })
+    }
+
+    /// One process writes SQLite, so the outbox needs no cross-process
+    /// ordering or signal.
+    async fn before_outbox(
+        _tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    ) -> super::StoreResult<()> {
+        Ok(())
+    }
+
+    /// One process owns an SQLite file, so it is always the dispatcher; no
+    /// transaction is held while the sink works, so writers are not blocked.
+    async fn dispatch_batch(
+        &self,
+        name: &str,
+        limit: i64,
+        sink: &dyn super::EventSink,
+    ) -> super::StoreResult<usize> {
+        use super::Store;
+        let cursor = self.dispatch_cursor(name).await?;
+        let events = self.read_events(None, cursor, limit).await?;
+        let Some(last) = events.last().map(|e| e.seq) else {
+            return Ok(0);
+        };
+        sink.publish(&events)
+            .await
+            .map_err(super::StoreError::Unavailable)?;
+        self.set_dispatch_cursor(name, last, chrono::Utc::now())
+            .await?;
+        Ok(events.len())
     }
 }
 

@@ -314,6 +314,7 @@ async fn outbox_sequence_increases(store: Arc<dyn Store>) {
     let id = CustomerId::generate();
     let event = |n: i64| NewEvent {
         event_id: uuid::Uuid::new_v4().to_string(),
+        system: SystemCode::parse("libraries").unwrap(),
         customer_id: id.clone(),
         event_type: "record_linked".into(),
         data: serde_json::json!({ "n": n }),

@@ -88,6 +88,101 @@ macro_rules! impl_store {
                 self.read_match_records(after, limit).await
             }
 
+            async fn consent_history(
+                &self,
+                customer: &$crate::record::CustomerId,
+            ) -> $crate::store::StoreResult<Vec<$crate::consent::ConsentEvent>> {
+                self.read_consent_history(customer).await
+            }
+
+            async fn events_for(
+                &self,
+                system: &$crate::record::SystemCode,
+                after_seq: i64,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::StoredEvent>> {
+                self.read_events(Some(system.as_str()), after_seq, limit).await
+            }
+
+            async fn events_after(
+                &self,
+                after_seq: i64,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::StoredEvent>> {
+                self.read_events(None, after_seq, limit).await
+            }
+
+            async fn subscriber_cursor(
+                &self,
+                system: &$crate::record::SystemCode,
+            ) -> $crate::store::StoreResult<Option<i64>> {
+                let row: Option<(i64,)> =
+                    sqlx::query_as("SELECT acked_seq FROM subscriber_cursors WHERE system = $1")
+                        .bind(system.as_str())
+                        .fetch_optional(&self.read)
+                        .await?;
+                Ok(row.map(|(seq,)| seq))
+            }
+
+            async fn acknowledge(
+                &self,
+                system: &$crate::record::SystemCode,
+                seq: i64,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO subscriber_cursors (system, acked_seq, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (system) DO UPDATE SET acked_seq = excluded.acked_seq, \
+                     updated_at = excluded.updated_at \
+                     WHERE subscriber_cursors.acked_seq < excluded.acked_seq",
+                )
+                .bind(system.as_str())
+                .bind(seq)
+                .bind(at)
+                .execute(&self.write)
+                .await?;
+                Ok(())
+            }
+
+            async fn dispatch_cursor(&self, name: &str) -> $crate::store::StoreResult<i64> {
+                let row: Option<(i64,)> = sqlx::query_as("SELECT seq FROM dispatch_cursors WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&self.write)
+                    .await?;
+                Ok(row.map_or(0, |(seq,)| seq))
+            }
+
+            async fn set_dispatch_cursor(
+                &self,
+                name: &str,
+                seq: i64,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO dispatch_cursors (name, seq, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (name) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at",
+                )
+                .bind(name)
+                .bind(seq)
+                .bind(at)
+                .execute(&self.write)
+                .await?;
+                Ok(())
+            }
+
+            async fn dispatch(
+                &self,
+                name: &str,
+                limit: i64,
+                sink: &dyn $crate::store::EventSink,
+            ) -> $crate::store::StoreResult<usize> {
+                self.dispatch_batch(name, limit, sink).await
+            }
+
+            fn outbox_signal(&self) -> tokio::sync::watch::Receiver<u64> {
+                self.signal.subscribe()
+            }
+
             async fn find_request(
                 &self,
                 scope: &str,
@@ -126,12 +221,16 @@ macro_rules! impl_store {
                     .await?;
                 }
                 let mut last_seq = None;
+                if !change.events.is_empty() {
+                    Self::before_outbox(&mut tx).await?;
+                }
                 for event in &change.events {
                     let (seq,): (i64,) = sqlx::query_as(
-                        "INSERT INTO outbox (event_id, customer_id, event_type, data, occurred_at) \
-                         VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+                        "INSERT INTO outbox (event_id, system, customer_id, event_type, data, occurred_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
                     )
                     .bind(&event.event_id)
+                    .bind(event.system.as_str())
                     .bind(event.customer_id.as_str())
                     .bind(&event.event_type)
                     .bind(event.data.to_string())
@@ -141,6 +240,9 @@ macro_rules! impl_store {
                     last_seq = Some(seq);
                 }
                 tx.commit().await?;
+                if last_seq.is_some() {
+                    self.signal.send_modify(|n| *n = n.wrapping_add(1));
+                }
                 Ok(last_seq)
             }
 

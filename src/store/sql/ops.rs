@@ -248,6 +248,24 @@ macro_rules! impl_ops {
                             .execute(&mut **tx)
                             .await?;
                     }
+                    Op::InsertConsent(c) => {
+                        sqlx::query(
+                            "INSERT INTO consent_events (customer_id, system, scope, granted, channel, \
+                             reference, captured_by, recorded_by, at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                        )
+                        .bind(c.customer_id.as_str())
+                        .bind(c.system.as_str())
+                        .bind(c.scope.as_str())
+                        .bind(c.granted)
+                        .bind(&c.evidence.channel)
+                        .bind(&c.evidence.reference)
+                        .bind(&c.evidence.captured_by)
+                        .bind(&c.recorded_by)
+                        .bind(c.at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
                     Op::SaveWeights { weights, pairs, at } => {
                         sqlx::query("INSERT INTO match_weights (weights, pairs, trained_at) VALUES ($1, $2, $3)")
                             .bind(weights)

@@ -170,6 +170,42 @@ macro_rules! impl_reads {
                 rows.into_iter().map(|r| r.into_domain()).collect()
             }
 
+            async fn read_consent_history(
+                &self,
+                customer: &$crate::record::CustomerId,
+            ) -> $crate::store::StoreResult<Vec<$crate::consent::ConsentEvent>> {
+                let rows: Vec<$crate::store::rows::ConsentRow> = sqlx::query_as(
+                    "SELECT customer_id, system, scope, granted, channel, reference, captured_by, \
+                     recorded_by, at FROM consent_events WHERE customer_id = $1 ORDER BY id",
+                )
+                .bind(customer.as_str())
+                .fetch_all(&self.read)
+                .await?;
+                rows.into_iter().map(|r| r.into_domain()).collect()
+            }
+
+            async fn read_events(
+                &self,
+                system: Option<&str>,
+                after_seq: i64,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::StoredEvent>> {
+                // The writer pool sees every commit at once (SQLite readers
+                // may lag a moment behind the WAL).
+                let rows: Vec<$crate::store::rows::EventRow> = sqlx::query_as(
+                    "SELECT seq, event_id, system, customer_id, event_type, data, occurred_at \
+                     FROM outbox WHERE seq > $1 AND system <> '' AND (system = $2 OR $3) \
+                     ORDER BY seq LIMIT $4",
+                )
+                .bind(after_seq)
+                .bind(system.unwrap_or(""))
+                .bind(system.is_none())
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?;
+                rows.into_iter().map(|r| r.into_domain()).collect()
+            }
+
             async fn read_latest_weights(&self) -> $crate::store::StoreResult<Option<String>> {
                 let row: Option<(String,)> =
                     sqlx::query_as("SELECT weights FROM match_weights ORDER BY id DESC LIMIT 1")

@@ -1,0 +1,49 @@
+//! Subscriptions to a system's change events.
+
+use super::Hub;
+use crate::auth::Caller;
+use crate::error::{Error, Result};
+use crate::policy::{Action, authorize};
+use crate::record::SystemCode;
+use crate::store::StoredEvent;
+use tokio::sync::mpsc;
+
+impl Hub {
+    /// The system's events after `after_seq`, or after its last acknowledged
+    /// event when none is given, then live ones.
+    pub async fn subscribe(
+        &self,
+        caller: &Caller,
+        system: &SystemCode,
+        after_seq: Option<i64>,
+    ) -> Result<mpsc::Receiver<Result<StoredEvent>>> {
+        authorize(caller, Action::Subscribe { system })?;
+        let after = match after_seq {
+            Some(seq) if seq < 0 => {
+                return Err(Error::invalid("after_sequence", "must not be negative"));
+            }
+            Some(seq) => seq,
+            None => self.store.subscriber_cursor(system).await?.unwrap_or(0),
+        };
+        tracing::info!(system = %system, after, "subscriber connected");
+        Ok(crate::events::subscribe(
+            self.store.clone(),
+            system.clone(),
+            after,
+        ))
+    }
+
+    pub async fn acknowledge(&self, caller: &Caller, system: &SystemCode, seq: i64) -> Result<()> {
+        authorize(caller, Action::Subscribe { system })?;
+        if seq <= 0 {
+            return Err(Error::invalid(
+                "sequence",
+                "must be a delivered event's sequence",
+            ));
+        }
+        self.store
+            .acknowledge(system, seq, self.clock.now())
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,172 @@
+//! Who hears of a change: a system hears only of customers it holds, of an
+//! address change only with the citizen's consent, and of nothing at all
+//! while the record is restricted or its processing is.
+
+use crate::record::{Link, LocalId, SystemCode};
+use std::collections::BTreeSet;
+
+/// The kinds of change event the hub sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    AddressChanged,
+    RecordLinked,
+    CustomersMerged,
+    CustomerSplit,
+    CustomerErased,
+    ProcessingRestricted,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::AddressChanged => "address_changed",
+            EventKind::RecordLinked => "record_linked",
+            EventKind::CustomersMerged => "customers_merged",
+            EventKind::CustomerSplit => "customer_split",
+            EventKind::CustomerErased => "customer_erased",
+            EventKind::ProcessingRestricted => "processing_restricted",
+        }
+    }
+}
+
+/// What the routing decision needs to know about the customer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Restrictions {
+    /// Held on a minor's exception or otherwise restricted: never propagated.
+    pub restricted: bool,
+    pub processing_restricted: bool,
+}
+
+/// The outcome for an address change: who is told, who is not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AddressRouting {
+    /// Each receiving system with its own local IDs for the customer.
+    pub notified: Vec<(SystemCode, Vec<LocalId>)>,
+    pub withheld: Vec<SystemCode>,
+}
+
+/// Systems holding the customer, each with its local IDs, in code order.
+pub fn holders(links: &[Link]) -> Vec<(SystemCode, Vec<LocalId>)> {
+    let mut systems: Vec<(SystemCode, Vec<LocalId>)> = Vec::new();
+    for link in links {
+        match systems.iter_mut().find(|(s, _)| *s == link.system) {
+            Some((_, ids)) => ids.push(link.local_id.clone()),
+            None => systems.push((link.system.clone(), vec![link.local_id.clone()])),
+        }
+    }
+    systems.sort_by(|a, b| a.0.cmp(&b.0));
+    systems
+}
+
+/// An address change reported through `origin` (which already knows it)
+/// goes to the other holding systems the citizen consented to.
+pub fn route_address_change(
+    links: &[Link],
+    consented: &BTreeSet<SystemCode>,
+    origin: Option<&SystemCode>,
+    restrictions: Restrictions,
+) -> AddressRouting {
+    let mut routing = AddressRouting::default();
+    for (system, ids) in holders(links) {
+        if Some(&system) == origin {
+            continue;
+        }
+        if consented.contains(&system)
+            && !restrictions.restricted
+            && !restrictions.processing_restricted
+        {
+            routing.notified.push((system, ids));
+        } else {
+            routing.withheld.push(system);
+        }
+    }
+    routing
+}
+
+/// Other events go to every holding system, unless the record is restricted.
+/// `ProcessingRestricted` itself is the one event a restriction sends.
+pub fn route(
+    kind: EventKind,
+    links: &[Link],
+    restrictions: Restrictions,
+) -> Vec<(SystemCode, Vec<LocalId>)> {
+    let silenced = restrictions.restricted
+        || (restrictions.processing_restricted && kind != EventKind::ProcessingRestricted);
+    if silenced { Vec::new() } else { holders(links) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::DateTime;
+
+    fn link(system: &str, id: &str) -> Link {
+        Link {
+            system: SystemCode::parse(system).unwrap(),
+            local_id: LocalId::parse(id).unwrap(),
+            linked_at: DateTime::UNIX_EPOCH,
+            method: "test".into(),
+            confidence: 1.0,
+        }
+    }
+
+    fn code(s: &str) -> SystemCode {
+        SystemCode::parse(s).unwrap()
+    }
+
+    #[test]
+    fn address_changes_need_consent_and_skip_the_origin() {
+        let links = [
+            link("waste", "W1"),
+            link("libraries", "L1"),
+            link("council-tax", "C1"),
+            link("waste", "W2"),
+        ];
+        let consented: BTreeSet<_> = [code("waste"), code("libraries")].into();
+        let routing = route_address_change(
+            &links,
+            &consented,
+            Some(&code("libraries")),
+            Restrictions::default(),
+        );
+        assert_eq!(
+            routing.notified,
+            [(
+                code("waste"),
+                vec![LocalId::parse("W1").unwrap(), LocalId::parse("W2").unwrap()]
+            )]
+        );
+        assert_eq!(routing.withheld, [code("council-tax")]);
+    }
+
+    #[test]
+    fn restriction_silences_everything() {
+        let links = [link("waste", "W1")];
+        let consented: BTreeSet<_> = [code("waste")].into();
+        for r in [
+            Restrictions {
+                restricted: true,
+                processing_restricted: false,
+            },
+            Restrictions {
+                restricted: false,
+                processing_restricted: true,
+            },
+        ] {
+            assert!(
+                route_address_change(&links, &consented, None, r)
+                    .notified
+                    .is_empty()
+            );
+            assert!(route(EventKind::CustomersMerged, &links, r).is_empty());
+        }
+        let processing = Restrictions {
+            restricted: false,
+            processing_restricted: true,
+        };
+        assert_eq!(
+            route(EventKind::ProcessingRestricted, &links, processing).len(),
+            1
+        );
+    }
+}
