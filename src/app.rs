@@ -19,6 +19,8 @@ pub struct App {
     listener: TcpListener,
     hub: Arc<Hub>,
     search: SearchIndex,
+    /// Background tasks that end with the service (e.g. the NATS bridge).
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl App {
@@ -41,6 +43,16 @@ impl App {
             .context("opening the database")?;
         let search =
             SearchIndex::open(&settings.index_dir()).context("opening the search index")?;
+        let mut tasks = Vec::new();
+        if let Some(url) = &settings.nats_url {
+            let bridge = crate::events::nats::start(
+                store.clone(),
+                crate::events::nats::NatsSettings::new(url.clone()),
+            )
+            .await
+            .context("starting the NATS JetStream bridge")?;
+            tasks.push(bridge);
+        }
         let hub = Arc::new(Hub::new(store, clock, callers));
         let listener = TcpListener::bind(settings.listen)
             .await
@@ -49,6 +61,7 @@ impl App {
             listener,
             hub,
             search,
+            tasks,
         })
     }
 
@@ -75,11 +88,19 @@ impl App {
             indexed = self.search.num_docs().unwrap_or(0),
             "scr-hub serving"
         );
+        let hub = self.hub.clone();
+        let shutdown = async move {
+            shutdown.await;
+            hub.close();
+        };
         tonic::transport::Server::builder()
             .layer(api::AuthLayer::new(self.hub.clone()))
             .add_routes(routes)
             .serve_with_incoming_shutdown(TcpListenerStream::new(self.listener), shutdown)
             .await?;
+        for task in &self.tasks {
+            task.abort();
+        }
         tracing::info!("scr-hub stopped");
         Ok(())
     }

@@ -26,6 +26,7 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub log_format: Option<LogFormat>,
+    pub nats_url: Option<String>,
 }
 
 /// The TOML file's shape.
@@ -36,6 +37,7 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     log_format: Option<LogFormat>,
+    nats_url: Option<String>,
     #[serde(default)]
     callers: Vec<CallerConfig>,
 }
@@ -55,6 +57,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub database_url: String,
     pub log_format: LogFormat,
+    /// NATS server for the JetStream bridge; `None` runs without it.
+    pub nats_url: Option<String>,
     pub callers: Vec<ConfiguredCaller>,
 }
 
@@ -87,6 +91,7 @@ impl Settings {
                 .log_format
                 .or(file.log_format)
                 .unwrap_or(LogFormat::Pretty),
+            nats_url: overrides.nats_url.or(file.nats_url),
             callers: parse_callers(file.callers)?,
             data_dir,
         })

@@ -38,6 +38,9 @@ struct ServeArgs {
     /// Log format [default: pretty].
     #[arg(long, env = "SCR_LOG_FORMAT", value_enum)]
     log_format: Option<LogFormat>,
+    /// NATS server (nats://host:4222): publish change events to JetStream.
+    #[arg(long, env = "SCR_NATS_URL")]
+    nats_url: Option<String>,
 }
 
 #[tokio::main]
@@ -59,6 +62,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         data_dir: args.data_dir,
         database_url: args.database_url,
         log_format: args.log_format,
+        nats_url: args.nats_url,
     };
     let settings = Settings::load(args.config.as_deref(), overrides)?;
     scr_hub::telemetry::init(settings.log_format);

@@ -12,17 +12,22 @@ const PAGE: i64 = 500;
 /// Events buffered ahead of a slow subscriber before reading pauses.
 const BUFFER: usize = 1024;
 
-/// Streams `system`'s events after `after_seq` until the receiver is dropped.
+/// Streams `system`'s events after `after_seq` until the receiver is dropped
+/// or `closing` turns true (the service is stopping).
 pub fn subscribe(
     store: Arc<dyn Store>,
     system: SystemCode,
     after_seq: i64,
+    mut closing: tokio::sync::watch::Receiver<bool>,
 ) -> mpsc::Receiver<Result<StoredEvent, Error>> {
     let (tx, rx) = mpsc::channel(BUFFER);
     tokio::spawn(async move {
         let mut signal = store.outbox_signal();
         let mut cursor = after_seq;
         loop {
+            if *closing.borrow_and_update() {
+                return;
+            }
             // Mark the signal seen before reading, so a commit that lands
             // after the read still wakes the wait below.
             signal.borrow_and_update();
@@ -36,14 +41,16 @@ pub fn subscribe(
             if page.is_empty() {
                 tokio::select! {
                     changed = signal.changed() => if changed.is_err() { return },
+                    _ = closing.changed() => {},
                     _ = tx.closed() => return,
                 }
                 continue;
             }
             for event in page {
                 cursor = event.seq;
-                if tx.send(Ok(event)).await.is_err() {
-                    return;
+                tokio::select! {
+                    sent = tx.send(Ok(event)) => if sent.is_err() { return },
+                    _ = closing.changed() => return,
                 }
             }
         }

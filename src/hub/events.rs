@@ -30,6 +30,7 @@ impl Hub {
             self.store.clone(),
             system.clone(),
             after,
+            self.closing.subscribe(),
         ))
     }
 

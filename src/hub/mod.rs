@@ -40,6 +40,9 @@ pub struct Hub {
     /// optimistic-concurrency conflict; across replicas the store's conflict
     /// check still decides.
     write_locks: Vec<tokio::sync::Mutex<()>>,
+    /// Set when the service stops: long-lived streams end so a graceful
+    /// shutdown does not wait on subscribers forever.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 const WRITE_LOCK_STRIPES: usize = 256;
@@ -58,7 +61,13 @@ impl Hub {
             write_locks: (0..WRITE_LOCK_STRIPES)
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
+            closing: tokio::sync::watch::Sender::new(false),
         }
+    }
+
+    /// Ends open subscriptions; called when the service begins to stop.
+    pub fn close(&self) {
+        self.closing.send_replace(true);
     }
 
     /// The in-process lock stripes for keys such as a departmental ID or a

@@ -14,7 +14,9 @@ use tokio::sync::oneshot;
 use tonic::transport::Channel;
 
 pub use pb::admin_client::AdminClient;
+pub use pb::consents_client::ConsentsClient;
 pub use pb::customer_records_client::CustomerRecordsClient;
+pub use pb::events_client::EventsClient;
 pub use pb::match_review_client::MatchReviewClient;
 
 /// Test callers: (name, role, system). Each one's token is its name.
@@ -27,6 +29,8 @@ pub const CALLERS: &[(&str, Role, Option<&str>)] = &[
     ("dpo", Role::Dpo, None),
     ("admin", Role::Admin, None),
     ("libraries-feed", Role::Subscriber, Some("libraries")),
+    ("waste-feed", Role::Subscriber, Some("waste")),
+    ("council-tax-feed", Role::Subscriber, Some("council-tax")),
 ];
 
 #[derive(Debug, Clone, Copy)]
@@ -82,6 +86,7 @@ pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
         data_dir: data_dir.path().to_owned(),
         database_url,
         log_format: LogFormat::Pretty,
+        nats_url: None,
         callers: configured_callers(),
     };
     Some(start(settings, data_dir).await)
@@ -112,6 +117,14 @@ pub async fn start(settings: Settings, data_dir: tempfile::TempDir) -> TestApp {
 impl TestApp {
     pub fn records(&self) -> CustomerRecordsClient<Channel> {
         CustomerRecordsClient::new(self.channel.clone())
+    }
+
+    pub fn consents(&self) -> ConsentsClient<Channel> {
+        ConsentsClient::new(self.channel.clone())
+    }
+
+    pub fn events(&self) -> EventsClient<Channel> {
+        EventsClient::new(self.channel.clone())
     }
 
     pub fn admin(&self) -> AdminClient<Channel> {

@@ -5,5 +5,6 @@ mod helpers;
 mod admin;
 mod auth;
 mod customer_records;
+mod events;
 mod match_review;
 mod service;
