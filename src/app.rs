@@ -44,13 +44,10 @@ impl App {
         let search =
             SearchIndex::open(&settings.index_dir()).context("opening the search index")?;
         let mut tasks = Vec::new();
-        if let Some(url) = &settings.nats_url {
-            let bridge = crate::events::nats::start(
-                store.clone(),
-                crate::events::nats::NatsSettings::new(url.clone()),
-            )
-            .await
-            .context("starting the NATS JetStream bridge")?;
+        if let Some(nats) = &settings.nats {
+            let bridge = crate::events::nats::start(store.clone(), nats.clone())
+                .await
+                .context("starting the NATS JetStream bridge")?;
             tasks.push(bridge);
         }
         let hub = Arc::new(Hub::new(store, clock, callers));

@@ -2,6 +2,7 @@
 //! command-line flags. clap resolves the last two; this module the rest.
 
 use crate::auth::{Caller, Role, parse_token_hash};
+use crate::events::nats::NatsSettings;
 use crate::hub::ConfiguredCaller;
 use crate::record::SystemCode;
 use anyhow::{Context, bail};
@@ -38,6 +39,9 @@ struct FileConfig {
     database_url: Option<String>,
     log_format: Option<LogFormat>,
     nats_url: Option<String>,
+    /// JetStream stream name and subject prefix (defaults: SCR_EVENTS, scr.events).
+    nats_stream: Option<String>,
+    nats_subject_prefix: Option<String>,
     #[serde(default)]
     callers: Vec<CallerConfig>,
 }
@@ -57,8 +61,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub database_url: String,
     pub log_format: LogFormat,
-    /// NATS server for the JetStream bridge; `None` runs without it.
-    pub nats_url: Option<String>,
+    /// The JetStream bridge; `None` runs without it.
+    pub nats: Option<NatsSettings>,
     pub callers: Vec<ConfiguredCaller>,
 }
 
@@ -91,7 +95,16 @@ impl Settings {
                 .log_format
                 .or(file.log_format)
                 .unwrap_or(LogFormat::Pretty),
-            nats_url: overrides.nats_url.or(file.nats_url),
+            nats: overrides.nats_url.or(file.nats_url).map(|url| {
+                let mut nats = NatsSettings::new(url);
+                if let Some(stream) = file.nats_stream {
+                    nats.stream = stream;
+                }
+                if let Some(prefix) = file.nats_subject_prefix {
+                    nats.subject_prefix = prefix;
+                }
+                nats
+            }),
             callers: parse_callers(file.callers)?,
             data_dir,
         })

@@ -135,7 +135,7 @@ async fn first_start_writes_a_private_admin_token() {
         data_dir: data_dir.path().to_owned(),
         database_url: format!("sqlite://{}", data_dir.path().join("scr.db").display()),
         log_format: LogFormat::Pretty,
-        nats_url: None,
+        nats: None,
         callers: Vec::new(),
     };
     let path = data_dir.path().join("admin.token");

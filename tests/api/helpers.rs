@@ -86,7 +86,7 @@ pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
         data_dir: data_dir.path().to_owned(),
         database_url,
         log_format: LogFormat::Pretty,
-        nats_url: None,
+        nats: None,
         callers: configured_callers(),
     };
     Some(start(settings, data_dir).await)

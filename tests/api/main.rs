@@ -7,4 +7,5 @@ mod auth;
 mod customer_records;
 mod events;
 mod match_review;
+mod processes;
 mod service;
