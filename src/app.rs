@@ -13,7 +13,6 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 
 pub struct App {
     listener: TcpListener,
@@ -85,6 +84,11 @@ impl App {
             indexed = self.search.num_docs().unwrap_or(0),
             "scr-hub serving"
         );
+        // Without TCP_NODELAY a streamed event can wait ~40 ms on Nagle's
+        // algorithm and the peer's delayed ACK.
+        let incoming = tonic::transport::server::TcpIncoming::from(self.listener)
+            .with_nodelay(Some(true))
+            .with_keepalive(Some(std::time::Duration::from_secs(60)));
         let hub = self.hub.clone();
         let shutdown = async move {
             shutdown.await;
@@ -93,7 +97,7 @@ impl App {
         tonic::transport::Server::builder()
             .layer(api::AuthLayer::new(self.hub.clone()))
             .add_routes(routes)
-            .serve_with_incoming_shutdown(TcpListenerStream::new(self.listener), shutdown)
+            .serve_with_incoming_shutdown(incoming, shutdown)
             .await?;
         for task in &self.tasks {
             task.abort();

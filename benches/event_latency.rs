@@ -1,0 +1,285 @@
+//! End-to-end latency of a consented address change: from the moment
+//! `ChangeAddress` returns to the moment a subscriber holds the event, and
+//! the sustained rate of changes delivered. Runs the real server in-process
+//! over gRPC on SQLite, and on PostgreSQL when SCR_BENCH_POSTGRES_URL names
+//! a server (a fresh database is made there).
+//!
+//! `cargo bench --bench event_latency` (add `-- --quick` for a short run).
+
+use scr_hub::api::pb;
+use scr_hub::api::pb::customer_records_client::CustomerRecordsClient;
+use scr_hub::api::pb::events_client::EventsClient;
+use scr_hub::app::App;
+use scr_hub::auth::{Caller, Role, token_hash};
+use scr_hub::config::{LogFormat, Settings};
+use scr_hub::hub::ConfiguredCaller;
+use scr_hub::record::SystemCode;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tonic::transport::Channel;
+
+const CALLERS: &[(&str, Role, Option<&str>)] = &[
+    ("libraries", Role::Department, Some("libraries")),
+    ("waste", Role::Department, Some("waste")),
+    ("agent", Role::Agent, None),
+    ("waste-feed", Role::Subscriber, Some("waste")),
+];
+
+fn authed<T>(token: &str, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request
+        .metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    request
+}
+
+/// A distinct name for each number (names may not hold digits).
+fn letters(mut n: usize) -> String {
+    let mut out = String::new();
+    loop {
+        out.push((b'a' + (n % 26) as u8) as char);
+        n /= 26;
+        if n == 0 {
+            return out;
+        }
+    }
+}
+
+fn person(system: &str, n: usize) -> pb::DepartmentalRecord {
+    pb::DepartmentalRecord {
+        system: system.into(),
+        local_id: format!("{system}-{n}"),
+        name: Some(pb::PersonName {
+            given: format!("Given{}", letters(n)),
+            middle: String::new(),
+            family: format!("Family{}", letters(n * 7919 % 100_003)),
+        }),
+        date_of_birth: format!("{}-{:02}-{:02}", 1940 + n % 60, 1 + n % 12, 1 + n % 28),
+        gender: pb::Gender::Unspecified.into(),
+        address: Some(pb::Address {
+            lines: vec![format!("{} Harborne Road", 1 + n)],
+            town: "Birmingham".into(),
+            postcode: "B15 3DH".into(),
+            uprn: String::new(),
+        }),
+    }
+}
+
+fn change(customer_id: &str, round: usize, consent: bool) -> pb::ChangeAddressRequest {
+    pb::ChangeAddressRequest {
+        customer_id: customer_id.into(),
+        new_address: Some(pb::Address {
+            lines: vec![format!("{} Bristol Road", 1 + round)],
+            town: "Birmingham".into(),
+            postcode: "B29 6BD".into(),
+            uprn: String::new(),
+        }),
+        effective_date: "2026-01-15".into(),
+        consent_to_share: consent.then(|| pb::ConsentToShare {
+            target: Some(pb::consent_to_share::Target::AllLinked(true)),
+        }),
+        evidence: consent.then(|| pb::ConsentEvidence {
+            channel: "phone".into(),
+            reference: "BENCH".into(),
+            captured_by: String::new(),
+        }),
+        request_id: String::new(),
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+async fn start(
+    database_url: String,
+    dir: &std::path::Path,
+) -> (Channel, tokio::sync::oneshot::Sender<()>) {
+    let callers = CALLERS
+        .iter()
+        .map(|(name, role, system)| ConfiguredCaller {
+            caller: Caller::new(
+                (*name).into(),
+                *role,
+                system.map(|s| SystemCode::parse(s).unwrap()),
+            )
+            .unwrap(),
+            token_sha256: token_hash(name),
+        })
+        .collect();
+    let settings = Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.to_owned(),
+        database_url,
+        log_format: LogFormat::Pretty,
+        nats: None,
+        callers,
+    };
+    let app = App::build(settings).await.expect("app builds");
+    let addr = app.local_addr();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        let _ = rx.await;
+    }));
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    (channel, tx)
+}
+
+/// Customers held by libraries and waste, with consent to tell waste.
+async fn customers(channel: &Channel, count: usize) -> Vec<String> {
+    let mut records = CustomerRecordsClient::new(channel.clone());
+    let mut ids = Vec::with_capacity(count);
+    for n in 0..count {
+        let id = records
+            .submit_record(authed(
+                "libraries",
+                pb::SubmitRecordRequest {
+                    record: Some(person("libraries", n)),
+                    request_id: String::new(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .customer_id;
+        records
+            .submit_record(authed(
+                "waste",
+                pb::SubmitRecordRequest {
+                    record: Some(person("waste", n)),
+                    request_id: String::new(),
+                },
+            ))
+            .await
+            .unwrap();
+        records
+            .change_address(authed("agent", change(&id, 0, true)))
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    ids
+}
+
+/// Waste's address events as they arrive, with their arrival time.
+async fn subscriber(channel: &Channel) -> mpsc::UnboundedReceiver<Instant> {
+    let mut stream = EventsClient::new(channel.clone())
+        .subscribe(authed(
+            "waste-feed",
+            pb::SubscribeRequest {
+                system: "waste".into(),
+                after_sequence: Some(0),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok(Some(event)) = stream.message().await {
+            if event.r#type == "address_changed" {
+                let _ = tx.send(Instant::now());
+            }
+        }
+    });
+    rx
+}
+
+async fn run(label: &str, database_url: String, quick: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let (channel, stop) = start(database_url, dir.path()).await;
+    let (people, rounds, burst) = if quick {
+        (50, 200, 500)
+    } else {
+        (200, 2000, 5000)
+    };
+    let ids = customers(&channel, people).await;
+    let records = CustomerRecordsClient::new(channel.clone());
+
+    // Latency: one change at a time, each waited for (after the set-up's
+    // own moves have drained).
+    let mut arrivals = subscriber(&channel).await;
+    for _ in 0..people {
+        arrivals.recv().await.expect("set-up event arrives");
+    }
+    let mut latencies = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        let id = &ids[round % ids.len()];
+        records
+            .clone()
+            .change_address(authed("agent", change(id, round + 1, false)))
+            .await
+            .unwrap();
+        let returned = Instant::now();
+        let arrived = arrivals.recv().await.expect("event arrives");
+        latencies.push(arrived.saturating_duration_since(returned));
+    }
+    latencies.sort();
+
+    // Throughput: eight concurrent writers, until the subscriber has all.
+    let started = Instant::now();
+    let mut writers = Vec::new();
+    for w in 0..8 {
+        let records = records.clone();
+        let ids = ids.clone();
+        writers.push(tokio::spawn(async move {
+            let mut records = records;
+            for round in (w..burst).step_by(8) {
+                let id = &ids[round % ids.len()];
+                records
+                    .change_address(authed("agent", change(id, rounds + round + 1, false)))
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for _ in 0..burst {
+        arrivals.recv().await.expect("event arrives");
+    }
+    let elapsed = started.elapsed();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    println!(
+        "{label}: change-to-receipt latency over {rounds} changes: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; \
+         sustained {:.0} events/s ({burst} changes, 8 writers, {:.2} s)",
+        percentile(&latencies, 0.50).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+        latencies.last().unwrap().as_secs_f64() * 1e3,
+        burst as f64 / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64(),
+    );
+    let _ = stop.send(());
+}
+
+async fn fresh_postgres(base: &str) -> String {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(base).await.unwrap();
+    let name = format!("scr_bench_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (prefix, _) = base.rsplit_once('/').unwrap();
+    format!("{prefix}/{name}")
+}
+
+#[tokio::main]
+async fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let dir = tempfile::tempdir().unwrap();
+    run(
+        "sqlite",
+        format!("sqlite://{}", dir.path().join("bench.db").display()),
+        quick,
+    )
+    .await;
+    if let Ok(base) = std::env::var("SCR_BENCH_POSTGRES_URL") {
+        run("postgres", fresh_postgres(&base).await, quick).await;
+    }
+}
