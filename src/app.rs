@@ -41,7 +41,11 @@ impl App {
             .context("opening the database")?;
         let search =
             SearchIndex::open(&settings.index_dir()).context("opening the search index")?;
-        let hub = Arc::new(Hub::new(store, clock, callers));
+        let weights = store
+            .latest_weights()
+            .await
+            .context("reading the match weights")?;
+        let hub = Arc::new(Hub::new(store, clock, callers).with_weights(weights.as_deref()));
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;

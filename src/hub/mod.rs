@@ -7,7 +7,7 @@ mod callers;
 mod consents;
 mod events;
 mod idempotency;
-mod linkage;
+pub mod linkage;
 mod merge;
 mod read;
 mod review;
@@ -54,11 +54,18 @@ impl Hub {
             store,
             clock,
             configured,
-            linker: linkage::Linker,
+            linker: linkage::Linker::default(),
             write_locks: (0..WRITE_LOCK_STRIPES)
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
         }
+    }
+
+    /// Matches with the weights `train-weights` stored (JSON), or the
+    /// defaults when there are none.
+    pub fn with_weights(mut self, stored: Option<&str>) -> Self {
+        self.linker = linkage::Linker::from_stored_weights(stored);
+        self
     }
 
     /// The in-process lock stripes for keys such as a departmental ID or a
