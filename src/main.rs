@@ -19,6 +19,21 @@ enum Command {
     Serve(ServeArgs),
     /// Generate a bearer token and print it with the SHA-256 to configure.
     Token,
+    /// Measure matching quality on the FEBRL benchmark (figures only).
+    Evaluate {
+        /// Directory holding dataset1.csv, dataset2.csv, dataset4a.csv, dataset4b.csv.
+        #[arg(long, default_value = "../shared/data/febrl")]
+        data: PathBuf,
+        /// Total weight that links automatically [default: the engine's].
+        #[arg(long)]
+        link_threshold: Option<f64>,
+        /// Total weight that opens a review task [default: the engine's].
+        #[arg(long)]
+        review_threshold: Option<f64>,
+        /// Switch off the twins and parent/child rules, to measure their cost.
+        #[arg(long)]
+        no_hard_negatives: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -48,6 +63,22 @@ async fn main() -> anyhow::Result<()> {
             let token = scr_hub::auth::generate_token();
             println!("token        = {token}");
             println!("token_sha256 = \"{}\"", scr_hub::auth::token_hash(&token));
+            Ok(())
+        }
+        Command::Evaluate {
+            data,
+            link_threshold,
+            review_threshold,
+            no_hard_negatives,
+        } => {
+            let defaults = scr_hub::evaluate::Thresholds::default();
+            let thresholds = scr_hub::evaluate::Thresholds {
+                link: link_threshold.unwrap_or(defaults.link),
+                review: review_threshold.unwrap_or(defaults.review),
+                hard_negatives: !no_hard_negatives,
+            };
+            let rows = scr_hub::evaluate::run(&data, thresholds)?;
+            print!("{}", scr_hub::evaluate::render(&rows));
             Ok(())
         }
     }
