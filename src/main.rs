@@ -19,6 +19,8 @@ enum Command {
     Serve(ServeArgs),
     /// Generate a bearer token and print it with the SHA-256 to configure.
     Token,
+    /// Re-estimate the match weights from the records held (EM) and store them.
+    TrainWeights(StoreArgs),
     /// Measure matching quality on the FEBRL benchmark (figures only).
     Evaluate {
         /// Directory holding dataset1.csv, dataset2.csv, dataset4a.csv, dataset4b.csv.
@@ -55,6 +57,19 @@ struct ServeArgs {
     log_format: Option<LogFormat>,
 }
 
+#[derive(clap::Args)]
+struct StoreArgs {
+    /// TOML configuration file.
+    #[arg(long, env = "SCR_CONFIG")]
+    config: Option<PathBuf>,
+    /// Directory holding the SQLite file [default: ./scr-data].
+    #[arg(long, env = "SCR_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// sqlite://FILE or postgres://… [default: sqlite://<data-dir>/scr.db].
+    #[arg(long, env = "SCR_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
@@ -65,6 +80,7 @@ async fn main() -> anyhow::Result<()> {
             println!("token_sha256 = \"{}\"", scr_hub::auth::token_hash(&token));
             Ok(())
         }
+        Command::TrainWeights(args) => train_weights(args).await,
         Command::Evaluate {
             data,
             link_threshold,
@@ -95,6 +111,26 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     scr_hub::telemetry::init(settings.log_format);
     let app = App::build(settings).await?;
     app.run_until(shutdown_signal()).await
+}
+
+async fn train_weights(args: StoreArgs) -> anyhow::Result<()> {
+    let overrides = Overrides {
+        listen: None,
+        data_dir: args.data_dir,
+        database_url: args.database_url,
+        log_format: None,
+    };
+    let settings = Settings::load(args.config.as_deref(), overrides)?;
+    scr_hub::telemetry::init(settings.log_format);
+    let store = scr_hub::store::open(&settings.database_url).await?;
+    let summary = scr_hub::hub::train_weights(store.as_ref(), chrono::Utc::now()).await?;
+    print!("{}", summary.render());
+    if summary.pairs == 0 {
+        println!("no candidate pairs: nothing saved, the defaults stay in force");
+    } else {
+        println!("saved; restart the service to match with them");
+    }
+    Ok(())
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -12,6 +12,7 @@ mod merge;
 mod read;
 mod review;
 mod submit;
+mod train;
 
 pub use address::{AddressChangeResult, ChangeAddress, ShareWith};
 pub use callers::{CallerSource, ConfiguredCaller};
@@ -19,6 +20,7 @@ pub use consents::ConsentList;
 pub use read::{ReadCustomer, ResolvedLink};
 pub use review::{ReviewDecision, ReviewPage};
 pub use submit::{SubmitOutcome, SubmitRecord, SubmitResult};
+pub use train::{TrainSummary, train_weights};
 
 use crate::auth::Caller;
 use crate::clock::Clock;

@@ -16,9 +16,12 @@ pub struct EmResult {
     pub patterns: usize,
 }
 
-/// Pseudo-count added to every level on both sides, so that a level never
-/// seen in training keeps a finite weight.
-const SMOOTHING: f64 = 0.5;
+/// How many pairs' worth of belief the starting weights carry: each level
+/// starts with this many pseudo-pairs spread as `start` spreads them. On a
+/// large hub it is noise; on a small one (or a level never seen) it keeps
+/// the estimate near the documented defaults instead of collapsing (a hub
+/// whose few candidate pairs are all true matches says nothing about u).
+const PRIOR_STRENGTH: f64 = 50.0;
 
 /// Runs EM from `start` (normally the defaults, which also orient the two
 /// classes: the class that starts with higher agreement stays "match").
@@ -41,8 +44,13 @@ pub fn estimate(pairs: &[Comparison], start: &Weights, max_iterations: usize) ->
     }
     while iterations < max_iterations {
         iterations += 1;
-        let mut m_counts: Vec<Vec<f64>> = w.m.iter().map(|r| vec![SMOOTHING; r.len()]).collect();
-        let mut u_counts = m_counts.clone();
+        let pseudo = |rows: &Vec<Vec<f64>>| -> Vec<Vec<f64>> {
+            rows.iter()
+                .map(|r| r.iter().map(|p| p * PRIOR_STRENGTH).collect())
+                .collect()
+        };
+        let mut m_counts = pseudo(&start.m);
+        let mut u_counts = pseudo(&start.u);
         let (mut matched, mut total) = (0.0, 0.0);
         for (c, n) in &patterns {
             // Posterior of "match" from the log-odds, stable for big sums.
@@ -157,6 +165,21 @@ mod tests {
                 assert!((w.m[i][l] - truth.m[i][l]).abs() < 0.02, "{f:?} m{l}");
                 assert!((w.u[i][l] - truth.u[i][l]).abs() < 0.02, "{f:?} u{l}");
             }
+        }
+    }
+
+    /// A small hub whose candidate pairs are all true matches: u cannot be
+    /// learnt from it and stays near the defaults, so agreement still
+    /// scores positive.
+    #[test]
+    fn few_pairs_stay_near_the_defaults() {
+        let mut all_agree = Comparison::default();
+        for f in Field::ALL {
+            all_agree.0[f.index()] = Some(0);
+        }
+        let w = estimate(&[all_agree; 3], &Weights::default(), 100).weights;
+        for f in Field::ALL {
+            assert!(w.weight(f, 0) > 0.0, "{f:?}");
         }
     }
 

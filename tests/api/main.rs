@@ -7,3 +7,4 @@ mod auth;
 mod customer_records;
 mod match_review;
 mod service;
+mod train;
