@@ -11,11 +11,13 @@ pub mod em;
 pub mod nicknames;
 pub mod normalise;
 pub mod phonetic;
+pub mod rules;
 pub mod weights;
 
 pub use compare::{Comparison, Field, compare};
-pub use decide::{CandidateVerdict, Decision, Engine, HardNegative, Outcome};
+pub use decide::{CandidateVerdict, Decision, Engine, Outcome};
 pub use normalise::fold;
+pub use rules::HardNegative;
 pub use weights::Weights;
 
 use serde::{Deserialize, Serialize};
