@@ -75,7 +75,7 @@ fn change(customer_id: &str, round: usize, consent: bool) -> pb::ChangeAddressRe
             uprn: String::new(),
         }),
         effective_date: "2026-01-15".into(),
-        consent_to_share: consent.then(|| pb::ConsentToShare {
+        consent_to_share: consent.then_some(pb::ConsentToShare {
             target: Some(pb::consent_to_share::Target::AllLinked(true)),
         }),
         evidence: consent.then(|| pb::ConsentEvidence {

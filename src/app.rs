@@ -49,7 +49,11 @@ impl App {
                 .context("starting the NATS JetStream bridge")?;
             tasks.push(bridge);
         }
-        let hub = Arc::new(Hub::new(store, clock, callers));
+        let weights = store
+            .latest_weights()
+            .await
+            .context("reading the match weights")?;
+        let hub = Arc::new(Hub::new(store, clock, callers).with_weights(weights.as_deref()));
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;

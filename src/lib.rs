@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod consent;
 pub mod error;
+pub mod evaluate;
 pub mod events;
 pub mod hub;
 pub mod matching;

@@ -19,6 +19,23 @@ enum Command {
     Serve(ServeArgs),
     /// Generate a bearer token and print it with the SHA-256 to configure.
     Token,
+    /// Re-estimate the match weights from the records held (EM) and store them.
+    TrainWeights(StoreArgs),
+    /// Measure matching quality on the FEBRL benchmark (figures only).
+    Evaluate {
+        /// Directory holding dataset1.csv, dataset2.csv, dataset4a.csv, dataset4b.csv.
+        #[arg(long, default_value = "../shared/data/febrl")]
+        data: PathBuf,
+        /// Total weight that links automatically [default: the engine's].
+        #[arg(long)]
+        link_threshold: Option<f64>,
+        /// Total weight that opens a review task [default: the engine's].
+        #[arg(long)]
+        review_threshold: Option<f64>,
+        /// Switch off the twins and parent/child rules, to measure their cost.
+        #[arg(long)]
+        no_hard_negatives: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -43,6 +60,19 @@ struct ServeArgs {
     nats_url: Option<String>,
 }
 
+#[derive(clap::Args)]
+struct StoreArgs {
+    /// TOML configuration file.
+    #[arg(long, env = "SCR_CONFIG")]
+    config: Option<PathBuf>,
+    /// Directory holding the SQLite file [default: ./scr-data].
+    #[arg(long, env = "SCR_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// sqlite://FILE or postgres://… [default: sqlite://<data-dir>/scr.db].
+    #[arg(long, env = "SCR_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
@@ -51,6 +81,23 @@ async fn main() -> anyhow::Result<()> {
             let token = scr_hub::auth::generate_token();
             println!("token        = {token}");
             println!("token_sha256 = \"{}\"", scr_hub::auth::token_hash(&token));
+            Ok(())
+        }
+        Command::TrainWeights(args) => train_weights(args).await,
+        Command::Evaluate {
+            data,
+            link_threshold,
+            review_threshold,
+            no_hard_negatives,
+        } => {
+            let defaults = scr_hub::evaluate::Thresholds::default();
+            let thresholds = scr_hub::evaluate::Thresholds {
+                link: link_threshold.unwrap_or(defaults.link),
+                review: review_threshold.unwrap_or(defaults.review),
+                hard_negatives: !no_hard_negatives,
+            };
+            let rows = scr_hub::evaluate::run(&data, thresholds)?;
+            print!("{}", scr_hub::evaluate::render(&rows));
             Ok(())
         }
     }
@@ -68,6 +115,25 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     scr_hub::telemetry::init(settings.log_format);
     let app = App::build(settings).await?;
     app.run_until(shutdown_signal()).await
+}
+
+async fn train_weights(args: StoreArgs) -> anyhow::Result<()> {
+    let overrides = Overrides {
+        data_dir: args.data_dir,
+        database_url: args.database_url,
+        ..Overrides::default()
+    };
+    let settings = Settings::load(args.config.as_deref(), overrides)?;
+    scr_hub::telemetry::init(settings.log_format);
+    let store = scr_hub::store::open(&settings.database_url).await?;
+    let summary = scr_hub::hub::train_weights(store.as_ref(), chrono::Utc::now()).await?;
+    print!("{}", summary.render());
+    if summary.pairs == 0 {
+        println!("no candidate pairs: nothing saved, the defaults stay in force");
+    } else {
+        println!("saved; restart the service to match with them");
+    }
+    Ok(())
 }
 
 /// Resolves on SIGINT or SIGTERM.

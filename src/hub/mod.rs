@@ -7,11 +7,12 @@ mod callers;
 mod consents;
 mod events;
 mod idempotency;
-mod linkage;
+pub mod linkage;
 mod merge;
 mod read;
 mod review;
 mod submit;
+mod train;
 
 pub use address::{AddressChangeResult, ChangeAddress, ShareWith};
 pub use callers::{CallerSource, ConfiguredCaller};
@@ -19,6 +20,7 @@ pub use consents::ConsentList;
 pub use read::{ReadCustomer, ResolvedLink};
 pub use review::{ReviewDecision, ReviewPage};
 pub use submit::{SubmitOutcome, SubmitRecord, SubmitResult};
+pub use train::{TrainSummary, train_weights};
 
 use crate::auth::Caller;
 use crate::clock::Clock;
@@ -57,7 +59,7 @@ impl Hub {
             store,
             clock,
             configured,
-            linker: linkage::Linker,
+            linker: linkage::Linker::default(),
             write_locks: (0..WRITE_LOCK_STRIPES)
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
@@ -68,6 +70,13 @@ impl Hub {
     /// Ends open subscriptions; called when the service begins to stop.
     pub fn close(&self) {
         self.closing.send_replace(true);
+    }
+
+    /// Matches with the weights `train-weights` stored (JSON), or the
+    /// defaults when there are none.
+    pub fn with_weights(mut self, stored: Option<&str>) -> Self {
+        self.linker = linkage::Linker::from_stored_weights(stored);
+        self
     }
 
     /// The in-process lock stripes for keys such as a departmental ID or a

@@ -177,12 +177,21 @@ impl Hub {
                 .into_iter()
                 .filter(|c| c.customer_id != customer.id)
                 .collect();
-            let proposals = match self.linker.decide(&index, &candidates).outcome {
+            let decision = self.linker.decide(&index, &candidates);
+            let proposals = match decision.outcome {
+                // An update never merges by itself: a strong match is a
+                // steward's call too, with the same explanation.
                 LinkOutcome::Link {
-                    customer: other,
-                    confidence,
+                    customer: other, ..
                 } => {
-                    vec![(other, confidence, CandidateScore::default())]
+                    let score = decision
+                        .explanation
+                        .candidates
+                        .iter()
+                        .find(|c| c.customer_id.as_ref() == Some(&other))
+                        .cloned()
+                        .unwrap_or_default();
+                    vec![(other, score.total, score)]
                 }
                 LinkOutcome::Possible { candidates } => candidates,
                 LinkOutcome::New => Vec::new(),

@@ -98,15 +98,87 @@ async fn different_people_get_different_customers() {
         .await
         .unwrap()
         .into_inner();
+    // Her mother: same name, same home, born a generation earlier.
     let mut other = record("libraries", "B");
-    other.date_of_birth = "1990-01-01".into();
+    other.date_of_birth = "1958-01-01".into();
     let b = client
         .submit_record(authed("libraries", submit(other, "")))
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(b.outcome(), pb::MatchOutcome::NewCustomer);
+    assert_ne!(b.outcome(), pb::MatchOutcome::Linked);
     assert_ne!(a.customer_id, b.customer_id);
+    let explained = &b.explanation.unwrap().candidates[0];
+    assert!(explained.note.contains("parent and child"), "{explained:?}");
+}
+
+/// A second system keys the same person with a nickname, a typo in the
+/// family name and an abbreviated street: still one customer, and the
+/// explanation says why field by field.
+#[tokio::test]
+async fn a_nicknamed_misspelt_record_links() {
+    let app = spawn_app().await;
+    let mut client = app.records();
+    let mut first = record("libraries", "L-42");
+    first.name.as_mut().unwrap().given = "Elizabeth".into();
+    let a = client
+        .submit_record(authed("libraries", submit(first, "")))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut second = record("waste", "W-42");
+    let name = second.name.as_mut().unwrap();
+    name.given = "Liz".into();
+    name.family = "Okafur".into();
+    name.middle = String::new();
+    let address = second.address.as_mut().unwrap();
+    address.lines = vec!["14 Harborne Rd".into()];
+    address.uprn = String::new();
+    let b = client
+        .submit_record(authed("waste", submit(second, "")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(b.outcome(), pb::MatchOutcome::Linked);
+    assert_eq!(b.customer_id, a.customer_id);
+    let explanation = b.explanation.unwrap();
+    assert!(explanation.link_threshold > explanation.review_threshold);
+    let best = &explanation.candidates[0];
+    assert_eq!(best.customer_id, a.customer_id);
+    assert!(best.total >= explanation.link_threshold);
+    let level = |field: &str| {
+        best.fields
+            .iter()
+            .find(|f| f.field == field)
+            .map(|f| f.level.clone())
+    };
+    assert_eq!(level("given_name").as_deref(), Some("nickname"));
+    assert!(level("family_name").unwrap().starts_with("jw_"));
+    assert_eq!(level("street").as_deref(), Some("exact"));
+}
+
+/// Twins: same family name, birthday and home, different given names.
+/// Never linked, whatever the score; a steward may be asked.
+#[tokio::test]
+async fn twins_are_not_linked() {
+    let app = spawn_app().await;
+    let mut client = app.records();
+    let a = client
+        .submit_record(authed("libraries", submit(record("libraries", "T-1"), "")))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut twin = record("waste", "T-2");
+    twin.name.as_mut().unwrap().given = "Chioma".into();
+    let b = client
+        .submit_record(authed("waste", submit(twin, "")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_ne!(b.outcome(), pb::MatchOutcome::Linked);
+    assert_ne!(b.customer_id, a.customer_id);
+    let explained = &b.explanation.unwrap().candidates[0];
+    assert!(explained.note.contains("twins"), "{explained:?}");
 }
 
 #[tokio::test]

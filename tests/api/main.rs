@@ -9,3 +9,4 @@ mod events;
 mod match_review;
 mod processes;
 mod service;
+mod train;

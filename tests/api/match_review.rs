@@ -13,6 +13,14 @@ async fn person(app: &TestApp, system: &str, local_id: &str, given: &str, dob: &
     let mut r = record(system, local_id);
     r.name.as_mut().unwrap().given = given.into();
     r.date_of_birth = dob.into();
+    // Each at a home of their own: people sharing a family name and an
+    // address are what the matcher is built to link.
+    r.address = Some(pb::Address {
+        lines: vec![format!("1 {given} Road")],
+        town: format!("{given}ton"),
+        postcode: format!("M{} 1AE", given.len()),
+        uprn: String::new(),
+    });
     app.records()
         .submit_record(authed(system, submit(r, "")))
         .await
@@ -49,7 +57,7 @@ fn link_set(c: &pb::Customer) -> Vec<(String, String)> {
 async fn merge_keeps_the_merged_id_resolving_and_split_undoes_it() {
     let app = spawn_app().await;
     let a = person(&app, "libraries", "L-1", "Margaret", "1950-04-01").await;
-    let b = person(&app, "waste", "W-1", "Peggy", "1950-04-01").await;
+    let b = person(&app, "waste", "W-1", "Maisie", "1950-04-01").await;
     assert_ne!(a, b);
 
     let merged = steward(&app)
@@ -58,7 +66,7 @@ async fn merge_keeps_the_merged_id_resolving_and_split_undoes_it() {
             pb::MergeCustomersRequest {
                 survivor_id: a.clone(),
                 merged_id: b.clone(),
-                reason: "Peggy is Margaret".into(),
+                reason: "Maisie is Margaret".into(),
             },
         ))
         .await
@@ -102,7 +110,7 @@ async fn merge_keeps_the_merged_id_resolving_and_split_undoes_it() {
         .unwrap_err();
     assert_eq!(status.code(), Code::FailedPrecondition);
 
-    // Split the waste link back out: a new customer with Peggy's own facts.
+    // Split the waste link back out: a new customer with Maisie's own facts.
     let split = steward(&app)
         .split_customer(authed(
             "steward",
@@ -125,7 +133,7 @@ async fn merge_keeps_the_merged_id_resolving_and_split_undoes_it() {
         [("libraries".to_string(), "L-1".to_string())]
     );
     assert_eq!(link_set(&off), [("waste".to_string(), "W-1".to_string())]);
-    assert_eq!(off.name.unwrap().given, "Peggy");
+    assert_eq!(off.name.unwrap().given, "Maisie");
     assert_eq!(remaining.name.unwrap().given, "Margaret");
     assert_ne!(off.customer_id, a);
 }

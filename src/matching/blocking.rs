@@ -1,0 +1,224 @@
+//! Blocking keys: several per record, each built from different fields,
+//! so that one typo in any one field still leaves a key in common with the
+//! true match. A key is only ever compared for equality.
+
+use super::{Subject, phonetic};
+use std::collections::HashMap;
+
+fn initial(s: &str) -> Option<char> {
+    s.chars().next()
+}
+
+fn year(dob: &str) -> &str {
+    &dob[..4]
+}
+
+/// The phonetic code of the family name's compact form.
+fn family_code(s: &Subject) -> Option<String> {
+    s.family
+        .as_deref()
+        .map(|f| phonetic::code(&f.replace(' ', "")))
+}
+
+fn given_code(s: &Subject) -> Option<String> {
+    s.canonical_given().map(phonetic::code)
+}
+
+/// The keys of a subject; a key needing a missing field is not made.
+/// Name keys are made for the given and the family name alike (same
+/// prefix), so names keyed into each other's boxes still meet; address
+/// keys likewise for the street and the locality line.
+pub fn keys(s: &Subject) -> Vec<String> {
+    let codes: Vec<String> = given_code(s).into_iter().chain(family_code(s)).collect();
+    let initials: Vec<char> = s
+        .canonical_given()
+        .and_then(initial)
+        .into_iter()
+        .chain(s.family.as_deref().and_then(initial))
+        .collect();
+    let dob = s.dob.as_deref();
+    let mut keys = Vec::new();
+    for code in &codes {
+        // Name sound and birth year: survives address and day/month errors.
+        keys.extend(dob.map(|d| format!("ny:{code}|{}", year(d))));
+        // Name sound and exact date: survives the other name changing.
+        keys.extend(dob.map(|d| format!("nd:{code}|{d}")));
+    }
+    for i in &initials {
+        // Where they live and who: survives name-sound and date errors.
+        keys.extend(s.postcode.as_ref().map(|p| format!("pi:{p}|{i}")));
+    }
+    // Both name sounds, in either order: survives a wrong date and a move.
+    if let [a, b] = codes.as_slice() {
+        let (x, y) = if a <= b { (a, b) } else { (b, a) };
+        keys.push(format!("nn:{x}|{y}"));
+    }
+    // Date and postcode: survives both names being mistyped.
+    keys.extend(
+        dob.zip(s.postcode.as_ref())
+            .map(|(d, p)| format!("dp:{d}|{p}")),
+    );
+    // House number and street (or building/district line): survives a wrong
+    // postcode, date and names.
+    if let Some(n) = &s.house_number {
+        for place in [&s.street, &s.locality].into_iter().flatten() {
+            keys.push(format!(
+                "hn:{n}|{}",
+                phonetic::code(&place.replace(' ', ""))
+            ));
+        }
+    }
+    keys.extend(s.uprn.as_ref().map(|u| format!("u:{u}")));
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// Pairs of subjects (by index, lower first) sharing at least one key,
+/// skipping keys shared by more than `per_key_limit` subjects, as the
+/// store does.
+pub fn candidate_pairs(subjects: &[Subject], per_key_limit: usize) -> Vec<(usize, usize)> {
+    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, s) in subjects.iter().enumerate() {
+        for k in keys(s) {
+            index.entry(k).or_default().push(i);
+        }
+    }
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for members in index.values() {
+        if members.len() > per_key_limit {
+            continue;
+        }
+        for (x, &a) in members.iter().enumerate() {
+            for &b in &members[x + 1..] {
+                if a != b {
+                    pairs.push((a.min(b), a.max(b)));
+                }
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matching::SubjectInput;
+
+    fn base() -> SubjectInput<'static> {
+        SubjectInput {
+            given: "Robert",
+            family: "Okafor",
+            dob: "1984-06-02",
+            address_lines: vec!["14 Harborne Road"],
+            town: "Birmingham",
+            postcode: "B15 3DH",
+            ..Default::default()
+        }
+    }
+
+    fn shares_a_key(a: &SubjectInput<'_>, b: &SubjectInput<'_>) -> bool {
+        let ka = keys(&Subject::new(a));
+        keys(&Subject::new(b)).iter().any(|k| ka.contains(k))
+    }
+
+    /// One error in any one field still leaves a key in common.
+    #[test]
+    fn one_typo_anywhere_still_shares_a_key() {
+        let a = base();
+        let variants: Vec<SubjectInput<'static>> = vec![
+            SubjectInput {
+                given: "Bob",
+                ..base()
+            },
+            SubjectInput {
+                given: "Xobert",
+                ..base()
+            },
+            SubjectInput {
+                given: "",
+                ..base()
+            },
+            SubjectInput {
+                family: "Okafro",
+                ..base()
+            },
+            SubjectInput {
+                family: "Zkafor",
+                ..base()
+            },
+            SubjectInput {
+                family: "",
+                ..base()
+            },
+            SubjectInput {
+                dob: "1984-02-06",
+                ..base()
+            },
+            SubjectInput {
+                dob: "1948-06-02",
+                ..base()
+            },
+            SubjectInput { dob: "", ..base() },
+            SubjectInput {
+                postcode: "B15 3DJ",
+                ..base()
+            },
+            SubjectInput {
+                postcode: "",
+                ..base()
+            },
+            SubjectInput {
+                address_lines: vec!["41 Harborne Road"],
+                ..base()
+            },
+        ];
+        for v in &variants {
+            assert!(shares_a_key(&a, v), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn different_people_share_few_keys() {
+        let other = SubjectInput {
+            given: "Mary",
+            family: "Jones",
+            dob: "1990-01-01",
+            address_lines: vec!["2 Bristol Street"],
+            postcode: "B5 7AA",
+            ..Default::default()
+        };
+        assert!(!shares_a_key(&base(), &other));
+    }
+
+    #[test]
+    fn pairs_by_shared_key_and_limit() {
+        let s = Subject::new(&base());
+        let t = Subject::new(&SubjectInput {
+            given: "Bob",
+            ..base()
+        });
+        let other = Subject::new(&SubjectInput {
+            given: "Mary",
+            family: "Jones",
+            dob: "1990-01-01",
+            ..Default::default()
+        });
+        let subjects = vec![s.clone(), other, t];
+        assert_eq!(candidate_pairs(&subjects, 10), [(0, 2)]);
+        let crowd = vec![s; 5];
+        assert_eq!(candidate_pairs(&crowd, 10).len(), 10);
+        assert!(candidate_pairs(&crowd, 4).is_empty());
+    }
+
+    #[test]
+    fn uprn_is_a_key() {
+        let s = Subject::new(&SubjectInput {
+            uprn: "100070",
+            ..Default::default()
+        });
+        assert_eq!(keys(&s), ["u:100070"]);
+    }
+}

@@ -1,0 +1,397 @@
+//! The decision over scored candidates: link to the best customer above the
+//! link threshold, ask a steward about those above the review threshold,
+//! or make a new customer. Hard negatives (twins, parent and child) are
+//! never linked automatically whatever their score; a steward may still be
+//! asked, since the same pattern is also what a wrongly keyed given name or
+//! date looks like.
+
+use super::Subject;
+use super::compare::{Field, compare};
+use super::rules::{HardNegative, hard_negative};
+use super::weights::Weights;
+use std::collections::HashMap;
+use std::hash::Hash;
+
+/// Total weight (log2 likelihood ratio) at or above which a record links
+/// automatically: about 4096 to 1 for a match before the prior.
+pub const DEFAULT_LINK_THRESHOLD: f64 = 12.0;
+/// At or above this (and below the link threshold) a steward is asked.
+pub const DEFAULT_REVIEW_THRESHOLD: f64 = 6.0;
+
+/// The fields that describe where someone lives. A household shares all of
+/// them, and they agree or disagree together (a move changes them all), so
+/// they are one piece of evidence, not six independent ones: their summed
+/// weight is bounded. Without the cap a brother at the same address would
+/// outscore a true match who moved.
+const ADDRESS_FIELDS: [Field; 6] = [
+    Field::Uprn,
+    Field::Postcode,
+    Field::HouseNumber,
+    Field::Street,
+    Field::Locality,
+    Field::Town,
+];
+pub const ADDRESS_CAP: f64 = 10.0;
+pub const ADDRESS_FLOOR: f64 = -8.0;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldVerdict {
+    /// A `Field` name, or "address" for the bound on the address fields.
+    pub field: &'static str,
+    pub level: &'static str,
+    pub weight: f64,
+}
+
+/// One candidate customer: its best record's field-by-field score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandidateVerdict<K> {
+    pub key: K,
+    pub fields: Vec<FieldVerdict>,
+    pub total: f64,
+    pub hard_negative: Option<HardNegative>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome<K> {
+    Link {
+        key: K,
+        total: f64,
+    },
+    /// Candidates worth a steward's look, best first.
+    Possible(Vec<K>),
+    New,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision<K> {
+    pub outcome: Outcome<K>,
+    /// One per candidate customer, best first.
+    pub candidates: Vec<CandidateVerdict<K>>,
+    pub link_threshold: f64,
+    pub review_threshold: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Engine {
+    pub weights: Weights,
+    pub link_threshold: f64,
+    pub review_threshold: f64,
+    /// The twins and parent/child rules; off only to measure what they cost.
+    pub hard_negatives: bool,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new(Weights::default())
+    }
+}
+
+impl Engine {
+    pub fn new(weights: Weights) -> Self {
+        Engine {
+            weights,
+            link_threshold: DEFAULT_LINK_THRESHOLD,
+            review_threshold: DEFAULT_REVIEW_THRESHOLD,
+            hard_negatives: true,
+        }
+    }
+
+    /// Scores one pair of records.
+    pub fn score<K>(&self, key: K, a: &Subject, b: &Subject) -> CandidateVerdict<K> {
+        let c = compare(a, b);
+        let (parts, _) = self.weights.score(&c);
+        let mut fields: Vec<FieldVerdict> = parts
+            .iter()
+            .map(|&(field, level, weight)| FieldVerdict {
+                field: field.name(),
+                level: field.levels()[level],
+                weight,
+            })
+            .collect();
+        let address: f64 = parts
+            .iter()
+            .filter(|p| ADDRESS_FIELDS.contains(&p.0))
+            .map(|p| p.2)
+            .sum();
+        let bounded = address.clamp(ADDRESS_FLOOR, ADDRESS_CAP);
+        if bounded != address {
+            fields.push(FieldVerdict {
+                field: "address",
+                level: if address > ADDRESS_CAP {
+                    "capped"
+                } else {
+                    "floored"
+                },
+                weight: bounded - address,
+            });
+        }
+        CandidateVerdict {
+            key,
+            total: fields.iter().map(|f| f.weight).sum(),
+            fields,
+            hard_negative: if self.hard_negatives {
+                hard_negative(&c, a, b)
+            } else {
+                None
+            },
+        }
+    }
+
+    /// Probability of a match for a total weight, under the trained prior.
+    pub fn confidence(&self, total: f64) -> f64 {
+        let p = self.weights.prior;
+        let log_odds = total + (p / (1.0 - p)).log2();
+        1.0 / (1.0 + (-log_odds).exp2())
+    }
+
+    /// Decides over candidate records, each tagged with its customer `K`.
+    /// A customer scores as its best record; a hard negative against any
+    /// of its records vetoes the customer.
+    pub fn decide<K: Clone + Eq + Hash>(
+        &self,
+        subject: &Subject,
+        candidates: &[(K, &Subject)],
+    ) -> Decision<K> {
+        let mut best: HashMap<K, CandidateVerdict<K>> = HashMap::new();
+        let mut order: Vec<K> = Vec::new();
+        for (key, other) in candidates {
+            let verdict = self.score(key.clone(), subject, other);
+            match best.get_mut(key) {
+                None => {
+                    order.push(key.clone());
+                    best.insert(key.clone(), verdict);
+                }
+                Some(kept) => {
+                    let veto = kept.hard_negative.or(verdict.hard_negative);
+                    if verdict.total > kept.total {
+                        *kept = verdict;
+                    }
+                    kept.hard_negative = veto;
+                }
+            }
+        }
+        let mut verdicts: Vec<CandidateVerdict<K>> =
+            order.into_iter().filter_map(|k| best.remove(&k)).collect();
+        // Stable: equal totals keep the order candidates came in.
+        verdicts.sort_by(|a, b| b.total.total_cmp(&a.total));
+        let linkable = verdicts.iter().find(|v| v.hard_negative.is_none());
+        let outcome = match linkable {
+            Some(top) if top.total >= self.link_threshold => Outcome::Link {
+                key: top.key.clone(),
+                total: top.total,
+            },
+            _ => {
+                let possible: Vec<K> = verdicts
+                    .iter()
+                    .filter(|v| v.total >= self.review_threshold)
+                    .map(|v| v.key.clone())
+                    .collect();
+                if possible.is_empty() {
+                    Outcome::New
+                } else {
+                    Outcome::Possible(possible)
+                }
+            }
+        };
+        Decision {
+            outcome,
+            candidates: verdicts,
+            link_threshold: self.link_threshold,
+            review_threshold: self.review_threshold,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matching::SubjectInput;
+
+    fn amelia() -> SubjectInput<'static> {
+        SubjectInput {
+            given: "Amelia",
+            family: "Okafor",
+            dob: "1984-06-02",
+            gender: Some('f'),
+            address_lines: vec!["14 Harborne Road"],
+            town: "Birmingham",
+            postcode: "B15 3DH",
+            uprn: "100070123456",
+            ..Default::default()
+        }
+    }
+
+    fn decide(a: SubjectInput<'_>, b: SubjectInput<'_>) -> Decision<u32> {
+        let (a, b) = (Subject::new(&a), Subject::new(&b));
+        Engine::default().decide(&a, &[(1, &b)])
+    }
+
+    #[test]
+    fn same_person_with_typos_links() {
+        let typo = SubjectInput {
+            given: "Amelai",
+            family: "Okafor",
+            postcode: "B153DH",
+            address_lines: vec!["14 Harborne Rd"],
+            uprn: "",
+            ..amelia()
+        };
+        let d = decide(amelia(), typo);
+        assert!(matches!(d.outcome, Outcome::Link { key: 1, .. }), "{d:?}");
+    }
+
+    #[test]
+    fn nickname_at_the_same_address_links() {
+        let amy = SubjectInput {
+            given: "Bob",
+            uprn: "",
+            ..amelia()
+        };
+        let robert = SubjectInput {
+            given: "Robert",
+            uprn: "",
+            ..amelia()
+        };
+        let d = decide(robert, amy);
+        assert!(matches!(d.outcome, Outcome::Link { .. }), "{d:?}");
+        assert_eq!(d.candidates[0].fields[0].level, "nickname");
+    }
+
+    #[test]
+    fn twins_never_link() {
+        let twin = SubjectInput {
+            given: "Chioma",
+            ..amelia()
+        };
+        let d = decide(amelia(), twin.clone());
+        // Not linked; a steward sees it (it may also be a mistyped name).
+        assert_eq!(d.outcome, Outcome::Possible(vec![1]));
+        assert_eq!(d.candidates[0].hard_negative, Some(HardNegative::Twins));
+        // Without the rule the score alone would have linked them.
+        assert!(d.candidates[0].total >= d.link_threshold);
+        let unruled = Engine {
+            hard_negatives: false,
+            ..Engine::default()
+        };
+        let (a, b) = (Subject::new(&amelia()), Subject::new(&twin));
+        assert!(matches!(
+            unruled.decide(&a, &[(1, &b)]).outcome,
+            Outcome::Link { .. }
+        ));
+    }
+
+    #[test]
+    fn parent_and_child_sharing_a_name_never_link() {
+        let junior = SubjectInput {
+            dob: "2010-09-15",
+            ..amelia()
+        };
+        let d = decide(amelia(), junior);
+        assert!(!matches!(d.outcome, Outcome::Link { .. }), "{d:?}");
+        assert_eq!(
+            d.candidates[0].hard_negative,
+            Some(HardNegative::ParentChild)
+        );
+        // A few years out is a keying error, not a generation.
+        let close = SubjectInput {
+            dob: "1988-11-20",
+            ..amelia()
+        };
+        assert_eq!(decide(amelia(), close).candidates[0].hard_negative, None);
+    }
+
+    #[test]
+    fn a_mistyped_date_is_not_a_parent() {
+        let slip = SubjectInput {
+            dob: "1984-02-06",
+            ..amelia()
+        };
+        let d = decide(amelia(), slip);
+        assert!(matches!(d.outcome, Outcome::Link { .. }), "{d:?}");
+    }
+
+    #[test]
+    fn a_move_is_carried_by_name_and_date_weaker_evidence_goes_to_review() {
+        let moved = SubjectInput {
+            address_lines: vec!["2 Bristol Street"],
+            postcode: "M1 1AE",
+            town: "Manchester",
+            uprn: "",
+            ..amelia()
+        };
+        let d = decide(amelia(), moved.clone());
+        assert!(matches!(d.outcome, Outcome::Link { .. }), "{d:?}");
+        // The address fields count once, not six times.
+        assert!(d.candidates[0].fields.iter().any(|f| f.level == "floored"));
+        let robert = SubjectInput {
+            given: "Robert",
+            gender: Some('m'),
+            ..amelia()
+        };
+        let bob_moved = SubjectInput {
+            given: "Bob",
+            gender: Some('m'),
+            ..moved
+        };
+        let d = decide(robert, bob_moved);
+        assert_eq!(d.outcome, Outcome::Possible(vec![1]), "{d:?}");
+    }
+
+    #[test]
+    fn a_brother_at_the_same_address_is_new() {
+        let brother = SubjectInput {
+            given: "Chidi",
+            dob: "1986-09-11",
+            gender: Some('m'),
+            ..amelia()
+        };
+        let d = decide(amelia(), brother);
+        assert_eq!(d.outcome, Outcome::New, "{d:?}");
+        assert!(d.candidates[0].fields.iter().any(|f| f.level == "capped"));
+        let stranger = SubjectInput {
+            given: "John",
+            family: "Smith",
+            dob: "1950-01-01",
+            gender: Some('m'),
+            uprn: "",
+            ..amelia()
+        };
+        assert_eq!(decide(amelia(), stranger).outcome, Outcome::New);
+    }
+
+    #[test]
+    fn a_vetoed_record_vetoes_its_customer_and_best_customer_wins() {
+        let me = Subject::new(&amelia());
+        let twin = Subject::new(&SubjectInput {
+            given: "Chioma",
+            ..amelia()
+        });
+        let same = Subject::new(&SubjectInput {
+            uprn: "",
+            ..amelia()
+        });
+        let partial = Subject::new(&SubjectInput {
+            given: "Amelia",
+            family: "Okafor",
+            ..Default::default()
+        });
+        let d = Engine::default().decide(&me, &[(7, &same), (7, &twin), (8, &partial)]);
+        assert_eq!(d.candidates.len(), 2);
+        assert!(
+            d.candidates
+                .iter()
+                .all(|c| c.key != 7 || c.hard_negative.is_some())
+        );
+        assert!(!matches!(d.outcome, Outcome::Link { key: 7, .. }));
+        let d = Engine::default().decide(&me, &[(8, &partial), (9, &same)]);
+        assert!(matches!(d.outcome, Outcome::Link { key: 9, .. }));
+        assert_eq!(d.candidates[0].key, 9);
+    }
+
+    #[test]
+    fn missing_everything_is_new() {
+        let d = Engine::default().decide(&Subject::default(), &[(1, &Subject::default())]);
+        assert_eq!(d.outcome, Outcome::New);
+        assert_eq!(d.candidates[0].total, 0.0);
+    }
+}

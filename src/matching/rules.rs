@@ -1,0 +1,65 @@
+//! Hard negatives: pairs whose fields agree strongly but who are known to
+//! be different people (twins; a parent and child sharing a name). They are
+//! explicit rules because no weight sum can tell them from a match.
+
+use super::Subject;
+use super::compare::{Comparison, Field};
+
+/// Pairs that score high but are known to be different people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HardNegative {
+    /// Same family name, date of birth and address; different given names.
+    Twins,
+    /// Same name and address, dates of birth a generation apart (Sr and Jr).
+    ParentChild,
+}
+
+impl HardNegative {
+    pub fn note(self) -> &'static str {
+        match self {
+            HardNegative::Twins => {
+                "hard negative: twins (same family name, date of birth and address, different given names)"
+            }
+            HardNegative::ParentChild => {
+                "hard negative: parent and child (same name and address, different date of birth)"
+            }
+        }
+    }
+}
+
+/// Same dwelling: the UPRN agrees, or the house number does and so does
+/// the postcode or the street.
+fn same_address(c: &Comparison) -> bool {
+    c.is(Field::Uprn, "agree")
+        || (c.is(Field::HouseNumber, "agree")
+            && (c.is(Field::Postcode, "exact")
+                || c.is(Field::Street, "exact")
+                || c.is(Field::Street, "jw_high")))
+}
+
+pub fn hard_negative(c: &Comparison, a: &Subject, b: &Subject) -> Option<HardNegative> {
+    if !c.is(Field::Family, "exact") || !same_address(c) {
+        return None;
+    }
+    let same_given = c.is(Field::Given, "exact") || c.is(Field::Given, "nickname");
+    if c.is(Field::Dob, "exact") && c.is(Field::Given, "disagree") {
+        return Some(HardNegative::Twins);
+    }
+    // A date merely mistyped (swap, one digit, same year) or a few years
+    // out is not a generation apart.
+    if same_given && c.is(Field::Dob, "disagree") && years_apart(a, b) >= GENERATION_YEARS {
+        return Some(HardNegative::ParentChild);
+    }
+    None
+}
+
+/// The least age gap between a parent and a child sharing their name.
+const GENERATION_YEARS: u32 = 12;
+
+fn years_apart(a: &Subject, b: &Subject) -> u32 {
+    let year = |s: &Subject| s.dob.as_deref().and_then(|d| d[..4].parse::<i32>().ok());
+    match (year(a), year(b)) {
+        (Some(x), Some(y)) => x.abs_diff(y),
+        _ => 0,
+    }
+}
