@@ -24,7 +24,9 @@ TOKENS = {"libraries": "libraries-token", "waste": "waste-token", "agent": "agen
 def build_stubs(out):
     os.makedirs(out, exist_ok=True)
     proto_dir = os.path.join(ROOT, "proto")
-    files = [os.path.join(proto_dir, "scr", "v1", f) for f in ("types.proto", "customer_records.proto")]
+    # Every file of the API: services import each other's messages.
+    v1 = os.path.join(proto_dir, "scr", "v1")
+    files = sorted(os.path.join(v1, f) for f in os.listdir(v1) if f.endswith(".proto"))
     include = os.path.join(os.path.dirname(protoc.__file__), "_proto")
     rc = protoc.main(["protoc", f"-I{proto_dir}", f"-I{include}", f"--python_out={out}", f"--grpc_python_out={out}", *files])
     if rc != 0:
