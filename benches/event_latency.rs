@@ -45,21 +45,23 @@ fn letters(mut n: usize) -> String {
     }
 }
 
+/// Person `n`: a name, birthday and home of their own, so the matcher never
+/// takes two of them for one.
 fn person(system: &str, n: usize) -> pb::DepartmentalRecord {
     pb::DepartmentalRecord {
         system: system.into(),
         local_id: format!("{system}-{n}"),
         name: Some(pb::PersonName {
-            given: format!("Given{}", letters(n)),
+            given: format!("Zq{}", letters(n * 7 + 3)),
             middle: String::new(),
-            family: format!("Family{}", letters(n * 7919 % 100_003)),
+            family: format!("Xv{}", letters(n * 7919 % 100_003 + 1000)),
         }),
-        date_of_birth: format!("{}-{:02}-{:02}", 1940 + n % 60, 1 + n % 12, 1 + n % 28),
+        date_of_birth: format!("{}-{:02}-{:02}", 1940 + n % 60, 1 + n / 60 % 12, 1 + n % 28),
         gender: pb::Gender::Unspecified.into(),
         address: Some(pb::Address {
             lines: vec![format!("{} Harborne Road", 1 + n)],
             town: "Birmingham".into(),
-            postcode: "B15 3DH".into(),
+            postcode: format!("B{} {}DH", 1 + n % 30, n % 10),
             uprn: String::new(),
         }),
     }
@@ -161,6 +163,7 @@ async fn customers(channel: &Channel, count: usize) -> Vec<String> {
             .change_address(authed("agent", change(&id, 0, true)))
             .await
             .unwrap();
+        assert!(!ids.contains(&id), "person {n} was matched to another");
         ids.push(id);
     }
     ids
@@ -190,6 +193,13 @@ async fn subscriber(channel: &Channel) -> mpsc::UnboundedReceiver<Instant> {
     rx
 }
 
+async fn receive(arrivals: &mut mpsc::UnboundedReceiver<Instant>) -> Instant {
+    tokio::time::timeout(Duration::from_secs(10), arrivals.recv())
+        .await
+        .expect("an event within 10 s")
+        .expect("the stream stays open")
+}
+
 async fn run(label: &str, database_url: String, quick: bool) {
     let dir = tempfile::tempdir().unwrap();
     let (channel, stop) = start(database_url, dir.path()).await;
@@ -205,7 +215,7 @@ async fn run(label: &str, database_url: String, quick: bool) {
     // own moves have drained).
     let mut arrivals = subscriber(&channel).await;
     for _ in 0..people {
-        arrivals.recv().await.expect("set-up event arrives");
+        receive(&mut arrivals).await;
     }
     let mut latencies = Vec::with_capacity(rounds);
     for round in 0..rounds {
@@ -216,7 +226,7 @@ async fn run(label: &str, database_url: String, quick: bool) {
             .await
             .unwrap();
         let returned = Instant::now();
-        let arrived = arrivals.recv().await.expect("event arrives");
+        let arrived = receive(&mut arrivals).await;
         latencies.push(arrived.saturating_duration_since(returned));
     }
     latencies.sort();
@@ -239,7 +249,7 @@ async fn run(label: &str, database_url: String, quick: bool) {
         }));
     }
     for _ in 0..burst {
-        arrivals.recv().await.expect("event arrives");
+        receive(&mut arrivals).await;
     }
     let elapsed = started.elapsed();
     for writer in writers {
