@@ -360,3 +360,30 @@ async fn search_on_postgres() {
     first_hit_within_a_second(&app, query("okafor amelia b15 3"), &amelia).await;
     app.stop().await;
 }
+
+/// The index is derived data: wiped, it is rebuilt from the store at start
+/// (the same `rebuild` that `scr-hub reindex` runs).
+#[tokio::test]
+async fn a_lost_index_is_rebuilt_from_the_store() {
+    use scr_hub::config::{LogFormat, Settings};
+    let data_dir = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: data_dir.path().to_owned(),
+        database_url: format!("sqlite://{}", data_dir.path().join("scr.db").display()),
+        log_format: LogFormat::Pretty,
+        nats: None,
+        callers: configured_callers(),
+    };
+    let index_dir = settings.index_dir();
+    let mut app = start(settings.clone(), data_dir).await;
+    let (_, robert, _) = seed(&app).await;
+    first_hit_within_a_second(&app, query("Bob Smith"), &robert).await;
+    let data_dir = std::mem::replace(&mut app.data_dir, tempfile::tempdir().unwrap());
+    app.stop().await;
+
+    std::fs::remove_dir_all(&index_dir).unwrap();
+    let app = start(settings, data_dir).await;
+    first_hit_within_a_second(&app, query("Bob Smith"), &robert).await;
+    app.stop().await;
+}
