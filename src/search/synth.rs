@@ -626,3 +626,48 @@ pub fn queries(people: &[SynthPerson], n: usize, seed: u64) -> Vec<SynthQuery> {
         })
         .collect()
 }
+
+/// Builds `index` from `people` with one writer of `threads` threads.
+pub fn index_people(
+    index: &super::SearchIndex,
+    people: &[SynthPerson],
+    threads: usize,
+    memory_bytes: usize,
+) -> anyhow::Result<()> {
+    let mut writer = index.writer(threads, memory_bytes)?;
+    for p in people {
+        index.upsert_new(&writer, &p.search_doc())?;
+    }
+    index.commit(&mut writer, 0)?;
+    writer.wait_merging_threads()?;
+    Ok(())
+}
+
+/// Where each query's person ranked (1-based; `None` when not in the top
+/// `depth`), and how long each query took end to end (parse, search,
+/// explain).
+pub fn run_queries(
+    index: &super::SearchIndex,
+    people: &[SynthPerson],
+    queries: &[SynthQuery],
+    depth: usize,
+) -> anyhow::Result<(Vec<Option<usize>>, Vec<std::time::Duration>)> {
+    let today = chrono::Utc::now().date_naive();
+    let mut ranks = Vec::with_capacity(queries.len());
+    let mut times = Vec::with_capacity(queries.len());
+    for q in queries {
+        let start = std::time::Instant::now();
+        let mut parsed = super::ParsedQuery::default();
+        parsed.add_free_text(&q.text, today);
+        let hits = index.search(&parsed, 0, depth)?;
+        let reasons: usize = hits
+            .iter()
+            .map(|h| super::explain::reasons(&h.doc, &parsed).len())
+            .sum();
+        times.push(start.elapsed());
+        std::hint::black_box(reasons);
+        let truth = people[q.truth].id.as_str();
+        ranks.push(hits.iter().position(|h| h.doc.id == truth).map(|p| p + 1));
+    }
+    Ok((ranks, times))
+}
