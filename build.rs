@@ -11,6 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/scr/v1/match_review.proto",
         "proto/scr/v1/consents.proto",
         "proto/scr/v1/events.proto",
+        "proto/scr/v1/search.proto",
     ];
     println!("cargo:rerun-if-changed=proto");
     let fds = protox::compile(protos, ["proto"])?;

@@ -7,6 +7,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::hub::{ConfiguredCaller, Hub};
 use crate::search::SearchIndex;
+use crate::search::indexer::Indexer;
 use anyhow::Context;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -17,7 +18,9 @@ use tokio::net::TcpListener;
 pub struct App {
     listener: TcpListener,
     hub: Arc<Hub>,
-    search: SearchIndex,
+    search: Arc<SearchIndex>,
+    /// The one task that owns the index writer and follows the outbox.
+    indexer: Indexer,
     /// Background tasks that end with the service (e.g. the NATS bridge).
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -41,7 +44,8 @@ impl App {
             .await
             .context("opening the database")?;
         let search =
-            SearchIndex::open(&settings.index_dir()).context("opening the search index")?;
+            Arc::new(SearchIndex::open(&settings.index_dir()).context("opening the search index")?);
+        let indexer = Indexer::spawn(store.clone(), search.clone());
         let mut tasks = Vec::new();
         if let Some(nats) = &settings.nats {
             let bridge = crate::events::nats::start(store.clone(), nats.clone())
@@ -53,7 +57,11 @@ impl App {
             .latest_weights()
             .await
             .context("reading the match weights")?;
-        let hub = Arc::new(Hub::new(store, clock, callers).with_weights(weights.as_deref()));
+        let hub = Arc::new(
+            Hub::new(store, clock, callers)
+                .with_weights(weights.as_deref())
+                .with_search(search.clone()),
+        );
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
@@ -61,6 +69,7 @@ impl App {
             listener,
             hub,
             search,
+            indexer,
             tasks,
         })
     }
@@ -85,7 +94,7 @@ impl App {
         }
         tracing::info!(
             addr = %self.local_addr(),
-            indexed = self.search.num_docs().unwrap_or(0),
+            indexed = self.search.num_docs(),
             "scr-hub serving"
         );
         // Without TCP_NODELAY a streamed event can wait ~40 ms on Nagle's
@@ -106,6 +115,7 @@ impl App {
         for task in &self.tasks {
             task.abort();
         }
+        self.indexer.stop().await;
         tracing::info!("scr-hub stopped");
         Ok(())
     }

@@ -21,6 +21,9 @@ enum Command {
     Token,
     /// Re-estimate the match weights from the records held (EM) and store them.
     TrainWeights(StoreArgs),
+    /// Rebuild the search index from the store (the service must be stopped:
+    /// one writer per index directory).
+    Reindex(StoreArgs),
     /// Measure matching quality on the FEBRL benchmark (figures only).
     Evaluate {
         /// Directory holding dataset1.csv, dataset2.csv, dataset4a.csv, dataset4b.csv.
@@ -84,6 +87,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::TrainWeights(args) => train_weights(args).await,
+        Command::Reindex(args) => reindex(args).await,
         Command::Evaluate {
             data,
             link_threshold,
@@ -133,6 +137,30 @@ async fn train_weights(args: StoreArgs) -> anyhow::Result<()> {
     } else {
         println!("saved; restart the service to match with them");
     }
+    Ok(())
+}
+
+async fn reindex(args: StoreArgs) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let overrides = Overrides {
+        data_dir: args.data_dir,
+        database_url: args.database_url,
+        ..Overrides::default()
+    };
+    let settings = Settings::load(args.config.as_deref(), overrides)?;
+    scr_hub::telemetry::init(settings.log_format);
+    let store = scr_hub::store::open(&settings.database_url).await?;
+    let index = std::sync::Arc::new(scr_hub::search::SearchIndex::open(&settings.index_dir())?);
+    let writer = index
+        .writer(2, 400_000_000)
+        .context("taking the index writer (stop the service first)")?;
+    let started = std::time::Instant::now();
+    let writer = std::sync::Arc::new(std::sync::Mutex::new(writer));
+    let (seq, count) = scr_hub::search::indexer::rebuild(store, index, writer).await?;
+    println!(
+        "indexed {count} customers up to outbox sequence {seq} in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

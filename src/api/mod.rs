@@ -8,6 +8,7 @@ mod convert;
 mod customer_records;
 mod events;
 mod match_review;
+mod search;
 mod status;
 
 pub use auth::AuthLayer;
@@ -53,6 +54,12 @@ pub fn routes(hub: Arc<Hub>) -> anyhow::Result<(Routes, tonic_health::server::He
         .add_service(pb::events_server::EventsServer::new(
             events::EventsApi::new(hub.clone()),
         ))
+        .add_service(pb::search_server::SearchServer::new(
+            search::SearchApi::new(hub.clone()),
+        ))
+        .add_service(pb::identity_server::IdentityServer::new(
+            search::IdentityApi::new(hub.clone()),
+        ))
         .add_service(pb::admin_server::AdminServer::new(admin::AdminApi::new(
             hub,
         )));
@@ -66,4 +73,6 @@ pub const SERVICE_NAMES: &[&str] = &[
     "scr.v1.CustomerRecords",
     "scr.v1.MatchReview",
     "scr.v1.Admin",
+    "scr.v1.Search",
+    "scr.v1.Identity",
 ];

@@ -11,16 +11,20 @@ pub mod linkage;
 mod merge;
 mod read;
 mod review;
+mod search;
 mod submit;
 mod train;
+mod verify;
 
 pub use address::{AddressChangeResult, ChangeAddress, ShareWith};
 pub use callers::{CallerSource, ConfiguredCaller};
 pub use consents::ConsentList;
 pub use read::{ReadCustomer, ResolvedLink};
 pub use review::{ReviewDecision, ReviewPage};
+pub use search::{SearchHit, SearchPage, SearchRequest};
 pub use submit::{SubmitOutcome, SubmitRecord, SubmitResult};
 pub use train::{TrainSummary, train_weights};
+pub use verify::{ClaimResult, IdentityClaims, Verification};
 
 use crate::auth::Caller;
 use crate::clock::Clock;
@@ -45,6 +49,8 @@ pub struct Hub {
     /// Set when the service stops: long-lived streams end so a graceful
     /// shutdown does not wait on subscribers forever.
     closing: tokio::sync::watch::Sender<bool>,
+    /// The contact-centre search index (read side); `None` when not running.
+    search: Option<Arc<crate::search::SearchIndex>>,
 }
 
 const WRITE_LOCK_STRIPES: usize = 256;
@@ -64,6 +70,7 @@ impl Hub {
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
             closing: tokio::sync::watch::Sender::new(false),
+            search: None,
         }
     }
 
@@ -76,6 +83,12 @@ impl Hub {
     /// defaults when there are none.
     pub fn with_weights(mut self, stored: Option<&str>) -> Self {
         self.linker = linkage::Linker::from_stored_weights(stored);
+        self
+    }
+
+    /// Serves SearchCustomers from this index.
+    pub fn with_search(mut self, index: Arc<crate::search::SearchIndex>) -> Self {
+        self.search = Some(index);
         self
     }
 

@@ -33,6 +33,25 @@ pub fn canonical(name: &str) -> &str {
         .unwrap_or(name)
 }
 
+/// The formal names a (folded) given name may stand for; empty when it is
+/// no known nickname. Search indexes and queries a name with these, so
+/// "bob" finds "robert" and "liz" finds "beth" (both "elizabeth").
+pub fn formals(name: &str) -> &[&'static str] {
+    FORMALS.get(name).map_or(&[], Vec::as_slice)
+}
+
+/// The nicknames of a formal name ("robert" -> "bob", "rob", ...), for
+/// generating test and benchmark queries.
+pub fn nicknames_of(formal: &str) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = FORMALS
+        .iter()
+        .filter(|(_, formals)| formals.contains(&formal))
+        .map(|(nick, _)| *nick)
+        .collect();
+    out.sort_unstable();
+    out
+}
+
 /// Whether one name is a nickname of the other, or both are nicknames of
 /// one formal name ("liz" and "beth").
 pub fn related(a: &str, b: &str) -> bool {

@@ -23,6 +23,12 @@ pub enum Action<'a> {
     StewardMatches,
     /// Register, list or revoke callers.
     ManageCallers,
+    /// Search customers (contact-centre search).
+    Search,
+    /// Check a caller's identity claims against a customer.
+    VerifyIdentity,
+    /// Set a customer's identity-verification facts.
+    SetVerificationFacts { linked_systems: &'a [SystemCode] },
 }
 
 impl Action<'_> {
@@ -36,6 +42,9 @@ impl Action<'_> {
             Action::Subscribe { .. } => "subscribe to events",
             Action::StewardMatches => "review matches, merge or split customers",
             Action::ManageCallers => "manage callers",
+            Action::Search => "search customers",
+            Action::VerifyIdentity => "verify identities",
+            Action::SetVerificationFacts { .. } => "set verification facts",
         }
     }
 }
@@ -60,6 +69,12 @@ pub fn authorize(caller: &Caller, action: Action<'_>) -> Result<(), Error> {
         (Role::Subscriber, Action::Subscribe { system }) => own_system == Some(system),
         (Role::Steward, Action::StewardMatches) => true,
         (Role::Admin, Action::ManageCallers) => true,
+        (Role::Agent | Role::Steward | Role::Dpo, Action::Search) => true,
+        (Role::Agent | Role::Steward | Role::Dpo, Action::VerifyIdentity) => true,
+        (Role::Agent, Action::SetVerificationFacts { .. }) => true,
+        (Role::Department, Action::SetVerificationFacts { linked_systems }) => {
+            own_system.is_some_and(|own| linked_systems.contains(own))
+        }
         _ => false,
     };
     if allowed {
@@ -74,7 +89,8 @@ pub fn authorize(caller: &Caller, action: Action<'_>) -> Result<(), Error> {
             Role::Department,
             Action::ReadCustomer { .. }
             | Action::ChangeAddress { .. }
-            | Action::ManageConsent { .. },
+            | Action::ManageConsent { .. }
+            | Action::SetVerificationFacts { .. },
         ) => " not linked to its system",
         _ => "",
     };
@@ -143,6 +159,34 @@ mod tests {
                 role == Role::Admin
             );
         }
+    }
+
+    #[test]
+    fn only_agents_stewards_and_dpos_search_and_verify() {
+        for role in Role::ALL {
+            let system = role.needs_system().then_some("libraries");
+            let c = caller(role, system);
+            let allowed = matches!(role, Role::Agent | Role::Steward | Role::Dpo);
+            assert_eq!(authorize(&c, Action::Search).is_ok(), allowed, "{role}");
+            assert_eq!(
+                authorize(&c, Action::VerifyIdentity).is_ok(),
+                allowed,
+                "{role}"
+            );
+        }
+    }
+
+    #[test]
+    fn verification_facts_come_from_agents_or_a_linked_department() {
+        let libraries = SystemCode::parse("libraries").unwrap();
+        let linked = [libraries];
+        let set = Action::SetVerificationFacts {
+            linked_systems: &linked,
+        };
+        assert!(authorize(&caller(Role::Agent, None), set).is_ok());
+        assert!(authorize(&caller(Role::Department, Some("libraries")), set).is_ok());
+        assert!(authorize(&caller(Role::Department, Some("waste")), set).is_err());
+        assert!(authorize(&caller(Role::Steward, None), set).is_err());
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub use address::{Address, Uprn};
 pub use birth_date::BirthDate;
 pub use ids::{CustomerId, LocalId, SystemCode};
 pub use name::PersonName;
-pub use postcode::Postcode;
+pub use postcode::{Postcode, is_outward};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -51,6 +51,10 @@ impl Violations {
 
     pub fn push(&mut self, field: &str, description: impl Into<String>) {
         self.0.push(FieldViolation::new(field, description));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     pub fn into_result(self) -> Result<(), crate::error::Error> {

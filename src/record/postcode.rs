@@ -51,6 +51,12 @@ impl fmt::Display for Postcode {
     }
 }
 
+/// Whether `code` (upper case, no spaces) has the shape of an outward code
+/// such as `B15` or `SW1A`; search uses it to spot a partial postcode.
+pub fn is_outward(code: &str) -> bool {
+    valid_outward(code)
+}
+
 /// Outward code shapes: A9, A99, A9A, AA9, AA99, AA9A, with Royal Mail's
 /// letter restrictions per position.
 fn valid_outward(code: &str) -> bool {

@@ -95,6 +95,25 @@ pub enum Op {
         pairs: i64,
         at: DateTime<Utc>,
     },
+    /// Replaces the customer's verification facts of the same kinds.
+    SetVerificationFacts {
+        customer_id: CustomerId,
+        facts: Vec<VerificationFact>,
+        by: String,
+        at: DateTime<Utc>,
+    },
+    /// One identity-verification attempt (never what was claimed).
+    RecordVerificationAttempt {
+        customer_id: CustomerId,
+        succeeded: bool,
+        at: DateTime<Utc>,
+    },
+    /// Locks the customer for verification until `until`.
+    LockVerification {
+        customer_id: CustomerId,
+        until: DateTime<Utc>,
+        at: DateTime<Utc>,
+    },
     /// Fails with `Conflict` if the request ID was already used.
     SaveRequest {
         scope: String,
@@ -103,6 +122,68 @@ pub enum Op {
         response: String,
         at: DateTime<Utc>,
     },
+}
+
+impl Op {
+    /// The customer whose searchable facts this op changes, if any. The
+    /// store writes an internal outbox row (system `''`) naming it, so the
+    /// search indexer hears of every such change; subscribers never see
+    /// these rows. `UpdateLinkRecord` names its customer through the link
+    /// (looked up by the store). Exhaustive: a new op must say.
+    pub fn changed_customer(&self) -> Option<&CustomerId> {
+        match self {
+            Op::InsertCustomer { customer } => Some(&customer.id),
+            Op::UpdateCustomer { id, .. }
+            | Op::TouchCustomer { id, .. }
+            | Op::AddPreviousAddresses { id, .. }
+            | Op::MarkMerged { id, .. } => Some(id),
+            Op::InsertLink { customer_id, .. } => Some(customer_id),
+            // Both ends change; `changed_customers` adds `to`.
+            Op::MoveLinks { from, .. } => Some(from),
+            Op::UpdateLinkRecord { .. }
+            | Op::InsertLineage(_)
+            | Op::InsertReviewTask(_)
+            | Op::ResolveReviewTask { .. }
+            | Op::RetargetReviewTasks { .. }
+            | Op::InsertDistinctPair { .. }
+            | Op::DeleteDistinctPair { .. }
+            | Op::InsertConsent(_)
+            | Op::SaveWeights { .. }
+            | Op::SetVerificationFacts { .. }
+            | Op::RecordVerificationAttempt { .. }
+            | Op::LockVerification { .. }
+            | Op::SaveRequest { .. } => None,
+        }
+    }
+}
+
+impl Change {
+    /// Every customer the ops change (see `Op::changed_customer`), once each.
+    pub fn changed_customers(&self) -> Vec<CustomerId> {
+        let mut ids: Vec<CustomerId> = Vec::new();
+        for op in &self.ops {
+            let mut push = |id: &CustomerId| {
+                if !ids.contains(id) {
+                    ids.push(id.clone());
+                }
+            };
+            if let Some(id) = op.changed_customer() {
+                push(id);
+            }
+            if let Op::MoveLinks { to, .. } | Op::MarkMerged { into: to, .. } = op {
+                push(to);
+            }
+        }
+        ids
+    }
+}
+
+/// A verification fact as held: a salted hash of the normalised value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerificationFact {
+    pub kind: String,
+    pub salt: String,
+    pub hash: String,
 }
 
 /// What the matcher needs of a departmental record: its normalised form

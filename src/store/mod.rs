@@ -10,7 +10,7 @@ mod sqlite;
 
 pub use change::{
     AuditEntry, CandidateRecord, Change, MatchIndex, NewEvent, Op, RegisteredCaller, StoredEvent,
-    StoredRequest,
+    StoredRequest, VerificationFact,
 };
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -144,6 +144,40 @@ pub trait Store: Send + Sync + 'static {
         after_seq: i64,
         limit: i64,
     ) -> StoreResult<Vec<StoredEvent>>;
+
+    /// Every outbox row after `after_seq` (internal rows included) as
+    /// (sequence, customer), in sequence order: the search indexer's feed.
+    async fn customer_changes_after(
+        &self,
+        after_seq: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<(i64, CustomerId)>>;
+
+    /// The newest outbox sequence number (0 when empty).
+    async fn outbox_head(&self) -> StoreResult<i64>;
+
+    /// Customer IDs (merged ones included) in ID order after `after`.
+    async fn customer_ids_after(
+        &self,
+        after: Option<&CustomerId>,
+        limit: i64,
+    ) -> StoreResult<Vec<CustomerId>>;
+
+    async fn verification_facts(&self, customer: &CustomerId)
+    -> StoreResult<Vec<VerificationFact>>;
+
+    /// Failed verification attempts for the customer at or after `since`.
+    async fn verification_failures_since(
+        &self,
+        customer: &CustomerId,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<i64>;
+
+    /// Until when the customer is locked for verification, if ever.
+    async fn verification_locked_until(
+        &self,
+        customer: &CustomerId,
+    ) -> StoreResult<Option<chrono::DateTime<chrono::Utc>>>;
 
     /// Events for every system after `after_seq`, in sequence order.
     async fn events_after(&self, after_seq: i64, limit: i64) -> StoreResult<Vec<StoredEvent>>;

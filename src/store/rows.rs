@@ -20,7 +20,7 @@ pub fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Internal(e.to_string()))
 }
 
-fn customer_id(raw: &str) -> StoreResult<CustomerId> {
+pub fn customer_id(raw: &str) -> StoreResult<CustomerId> {
     CustomerId::parse(raw).map_err(|_| corrupt("customer id"))
 }
 

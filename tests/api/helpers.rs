@@ -17,7 +17,9 @@ pub use pb::admin_client::AdminClient;
 pub use pb::consents_client::ConsentsClient;
 pub use pb::customer_records_client::CustomerRecordsClient;
 pub use pb::events_client::EventsClient;
+pub use pb::identity_client::IdentityClient;
 pub use pb::match_review_client::MatchReviewClient;
+pub use pb::search_client::SearchClient;
 
 /// Test callers: (name, role, system). Each one's token is its name.
 pub const CALLERS: &[(&str, Role, Option<&str>)] = &[
@@ -125,6 +127,14 @@ impl TestApp {
 
     pub fn events(&self) -> EventsClient<Channel> {
         EventsClient::new(self.channel.clone())
+    }
+
+    pub fn search(&self) -> SearchClient<Channel> {
+        SearchClient::new(self.channel.clone())
+    }
+
+    pub fn identity(&self) -> IdentityClient<Channel> {
+        IdentityClient::new(self.channel.clone())
     }
 
     pub fn admin(&self) -> AdminClient<Channel> {

@@ -8,5 +8,7 @@ mod customer_records;
 mod events;
 mod match_review;
 mod processes;
+mod search;
 mod service;
 mod train;
+mod verify;

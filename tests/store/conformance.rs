@@ -23,6 +23,9 @@ crate::conformance!(
     requests_are_remembered_once,
     outbox_sequence_increases,
     callers_register_list_revoke,
+    customer_changes_feed_the_indexer,
+    customer_ids_page_in_order,
+    verification_facts_attempts_and_locks,
 );
 
 fn at(secs: i64) -> DateTime<Utc> {
@@ -646,4 +649,128 @@ async fn match_records_page_through_every_link(store: Arc<dyn Store>) {
             "libraries/L-4"
         ]
     );
+}
+
+async fn customer_changes_feed_the_indexer(store: Arc<dyn Store>) {
+    assert_eq!(store.outbox_head().await.unwrap(), 0);
+    let a = new_customer("B15 2TT");
+    let b = new_customer("B15 2TT");
+    let mut change = Change::default();
+    change.ops.push(Op::InsertCustomer {
+        customer: a.clone(),
+    });
+    change.ops.push(Op::InsertCustomer {
+        customer: b.clone(),
+    });
+    // Internal rows only: apply reports no subscriber event.
+    assert_eq!(store.apply(change).await.unwrap(), None);
+    let changes = store.customer_changes_after(0, 10).await.unwrap();
+    let ids: Vec<_> = changes.iter().map(|(_, id)| id.clone()).collect();
+    assert_eq!(ids, [a.id.clone(), b.id.clone()]);
+    assert!(changes[0].0 < changes[1].0);
+    assert_eq!(store.outbox_head().await.unwrap(), changes[1].0);
+    // Subscribers and dispatchers never see internal rows.
+    assert!(store.events_after(0, 10).await.unwrap().is_empty());
+    let after = store
+        .customer_changes_after(changes[0].0, 10)
+        .await
+        .unwrap();
+    assert_eq!(after.len(), 1);
+    // An audit-only change (a read) names no one.
+    let mut read = Change::default();
+    read.audit.push(AuditEntry {
+        at: at(1),
+        caller: "agent".into(),
+        role: Role::Agent,
+        operation: "get_customer".into(),
+        customer_id: Some(a.id.clone()),
+        purpose: Some("test".into()),
+    });
+    store.apply(read).await.unwrap();
+    assert_eq!(store.customer_changes_after(0, 10).await.unwrap().len(), 2);
+}
+
+async fn customer_ids_page_in_order(store: Arc<dyn Store>) {
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        let c = new_customer("B15 2TT");
+        ids.push(c.id.clone());
+        let mut change = Change::default();
+        change.ops.push(Op::InsertCustomer { customer: c });
+        store.apply(change).await.unwrap();
+    }
+    ids.sort();
+    let first = store.customer_ids_after(None, 3).await.unwrap();
+    assert_eq!(first, ids[..3]);
+    let rest = store.customer_ids_after(first.last(), 3).await.unwrap();
+    assert_eq!(rest, ids[3..]);
+    assert!(
+        store
+            .customer_ids_after(rest.last(), 3)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn verification_facts_attempts_and_locks(store: Arc<dyn Store>) {
+    use scr_hub::store::VerificationFact;
+    let c = new_customer("B15 2TT");
+    let fact = |hash: &str| VerificationFact {
+        kind: "council_tax_account".into(),
+        salt: "s".into(),
+        hash: hash.into(),
+    };
+    let mut change = Change::default();
+    change.ops.push(Op::InsertCustomer {
+        customer: c.clone(),
+    });
+    change.ops.push(Op::SetVerificationFacts {
+        customer_id: c.id.clone(),
+        facts: vec![fact("h1")],
+        by: "agent".into(),
+        at: at(0),
+    });
+    store.apply(change).await.unwrap();
+    let mut change = Change::default();
+    change.ops.push(Op::SetVerificationFacts {
+        customer_id: c.id.clone(),
+        facts: vec![fact("h2")],
+        by: "agent".into(),
+        at: at(1),
+    });
+    for (secs, ok) in [(10, false), (20, true), (30, false)] {
+        change.ops.push(Op::RecordVerificationAttempt {
+            customer_id: c.id.clone(),
+            succeeded: ok,
+            at: at(secs),
+        });
+    }
+    change.ops.push(Op::LockVerification {
+        customer_id: c.id.clone(),
+        until: at(100),
+        at: at(30),
+    });
+    store.apply(change).await.unwrap();
+    assert_eq!(store.verification_facts(&c.id).await.unwrap(), [fact("h2")]);
+    assert_eq!(
+        store
+            .verification_failures_since(&c.id, at(0))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store
+            .verification_failures_since(&c.id, at(15))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store.verification_locked_until(&c.id).await.unwrap(),
+        Some(at(100))
+    );
+    let other = CustomerId::generate();
+    assert_eq!(store.verification_locked_until(&other).await.unwrap(), None);
 }

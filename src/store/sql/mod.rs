@@ -112,6 +112,93 @@ macro_rules! impl_store {
                 self.read_events(None, after_seq, limit).await
             }
 
+            async fn customer_changes_after(
+                &self,
+                after_seq: i64,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<(i64, $crate::record::CustomerId)>> {
+                let rows: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT seq, customer_id FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2",
+                )
+                .bind(after_seq)
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?;
+                rows.into_iter()
+                    .map(|(seq, id)| Ok((seq, $crate::store::rows::customer_id(&id)?)))
+                    .collect()
+            }
+
+            async fn outbox_head(&self) -> $crate::store::StoreResult<i64> {
+                let (seq,): (Option<i64>,) = sqlx::query_as("SELECT MAX(seq) FROM outbox")
+                    .fetch_one(&self.read)
+                    .await?;
+                Ok(seq.unwrap_or(0))
+            }
+
+            async fn customer_ids_after(
+                &self,
+                after: Option<&$crate::record::CustomerId>,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::record::CustomerId>> {
+                let rows: Vec<(String,)> = sqlx::query_as(
+                    "SELECT id FROM customers WHERE id > $1 ORDER BY id LIMIT $2",
+                )
+                .bind(after.map_or("", |a| a.as_str()))
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?;
+                rows.into_iter()
+                    .map(|(id,)| $crate::store::rows::customer_id(&id))
+                    .collect()
+            }
+
+            async fn verification_facts(
+                &self,
+                customer: &$crate::record::CustomerId,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::VerificationFact>> {
+                let rows: Vec<(String, String, String)> = sqlx::query_as(
+                    "SELECT kind, salt, hash FROM verification_facts WHERE customer_id = $1 ORDER BY kind",
+                )
+                .bind(customer.as_str())
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(kind, salt, hash)| $crate::store::VerificationFact { kind, salt, hash })
+                    .collect())
+            }
+
+            async fn verification_failures_since(
+                &self,
+                customer: &$crate::record::CustomerId,
+                since: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<i64> {
+                // The writer pool: a just-recorded failure must count.
+                let (n,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM verification_attempts \
+                     WHERE customer_id = $1 AND at >= $2 AND NOT succeeded",
+                )
+                .bind(customer.as_str())
+                .bind(since)
+                .fetch_one(&self.write)
+                .await?;
+                Ok(n)
+            }
+
+            async fn verification_locked_until(
+                &self,
+                customer: &$crate::record::CustomerId,
+            ) -> $crate::store::StoreResult<Option<chrono::DateTime<chrono::Utc>>> {
+                let row: Option<(chrono::DateTime<chrono::Utc>,)> = sqlx::query_as(
+                    "SELECT locked_until FROM verification_locks WHERE customer_id = $1",
+                )
+                .bind(customer.as_str())
+                .fetch_optional(&self.write)
+                .await?;
+                Ok(row.map(|(until,)| until))
+            }
+
             async fn subscriber_cursor(
                 &self,
                 system: &$crate::record::SystemCode,
@@ -220,9 +307,40 @@ macro_rules! impl_store {
                     .execute(&mut *tx)
                     .await?;
                 }
+                let mut changed = change.changed_customers();
+                for op in &change.ops {
+                    if let $crate::store::Op::UpdateLinkRecord { record, .. } = op {
+                        let row: Option<(String,)> = sqlx::query_as(
+                            "SELECT customer_id FROM links WHERE system = $1 AND local_id = $2",
+                        )
+                        .bind(record.system.as_str())
+                        .bind(record.local_id.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        if let Some((id,)) = row {
+                            let id = $crate::store::rows::customer_id(&id)?;
+                            if !changed.contains(&id) {
+                                changed.push(id);
+                            }
+                        }
+                    }
+                }
                 let mut last_seq = None;
-                if !change.events.is_empty() {
+                if !change.events.is_empty() || !changed.is_empty() {
                     Self::before_outbox(&mut tx).await?;
+                }
+                // Internal rows (system '') tell the search indexer which
+                // customers changed; subscribers and dispatchers skip them.
+                for id in &changed {
+                    sqlx::query(
+                        "INSERT INTO outbox (event_id, system, customer_id, event_type, data, occurred_at) \
+                         VALUES ($1, '', $2, 'customer_changed', '{}', $3)",
+                    )
+                    .bind(uuid::Uuid::new_v4().to_string())
+                    .bind(id.as_str())
+                    .bind(chrono::Utc::now())
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 for event in &change.events {
                     let (seq,): (i64,) = sqlx::query_as(
@@ -240,7 +358,7 @@ macro_rules! impl_store {
                     last_seq = Some(seq);
                 }
                 tx.commit().await?;
-                if last_seq.is_some() {
+                if last_seq.is_some() || !changed.is_empty() {
                     self.signal.send_modify(|n| *n = n.wrapping_add(1));
                 }
                 Ok(last_seq)

@@ -274,6 +274,46 @@ macro_rules! impl_ops {
                             .execute(&mut **tx)
                             .await?;
                     }
+                    Op::SetVerificationFacts { customer_id, facts, by, at } => {
+                        for fact in facts {
+                            sqlx::query(
+                                "INSERT INTO verification_facts (customer_id, kind, salt, hash, set_at, set_by) \
+                                 VALUES ($1, $2, $3, $4, $5, $6) \
+                                 ON CONFLICT (customer_id, kind) DO UPDATE SET salt = excluded.salt, \
+                                 hash = excluded.hash, set_at = excluded.set_at, set_by = excluded.set_by",
+                            )
+                            .bind(customer_id.as_str())
+                            .bind(&fact.kind)
+                            .bind(&fact.salt)
+                            .bind(&fact.hash)
+                            .bind(*at)
+                            .bind(by)
+                            .execute(&mut **tx)
+                            .await?;
+                        }
+                    }
+                    Op::RecordVerificationAttempt { customer_id, succeeded, at } => {
+                        sqlx::query(
+                            "INSERT INTO verification_attempts (customer_id, at, succeeded) VALUES ($1, $2, $3)",
+                        )
+                        .bind(customer_id.as_str())
+                        .bind(*at)
+                        .bind(*succeeded)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Op::LockVerification { customer_id, until, at } => {
+                        sqlx::query(
+                            "INSERT INTO verification_locks (customer_id, locked_at, locked_until) \
+                             VALUES ($1, $2, $3) ON CONFLICT (customer_id) DO UPDATE SET \
+                             locked_at = excluded.locked_at, locked_until = excluded.locked_until",
+                        )
+                        .bind(customer_id.as_str())
+                        .bind(*at)
+                        .bind(*until)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
                     Op::SaveRequest { scope, request_id, fingerprint, response, at } => {
                         sqlx::query(
                             "INSERT INTO requests (scope, request_id, fingerprint, response, created_at) \

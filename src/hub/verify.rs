@@ -1,0 +1,367 @@
+//! Identity verification: does what the caller says match the record? The
+//! answer says which claims matched, never what is held. Verification facts
+//! (e.g. a council tax account reference) are kept only as salted, iterated
+//! SHA-256 hashes. Five failed attempts in 15 minutes lock the customer for
+//! verification for 30 minutes; the lockout is audited.
+
+use super::Hub;
+use crate::auth::Caller;
+use crate::error::{Error, Result};
+use crate::matching::{address, normalise};
+use crate::policy::{Action, authorize};
+use crate::record::{CustomerId, Postcode, SystemCode, Violations};
+use crate::search::query::parse_dob;
+use crate::store::{Change, Op, VerificationFact};
+use chrono::Duration;
+use sha2::{Digest, Sha256};
+
+pub const MAX_FAILURES: i64 = 5;
+pub const FAILURE_WINDOW_MINUTES: i64 = 15;
+pub const LOCKOUT_MINUTES: i64 = 30;
+const MAX_FACTS: usize = 10;
+const MAX_FACT_CHARS: usize = 100;
+/// Hash rounds: slows a guess at a short reference without slowing a check.
+const HASH_ROUNDS: usize = 10_000;
+
+#[derive(Debug, Clone, Default)]
+pub struct IdentityClaims {
+    pub date_of_birth: String,
+    pub postcode: String,
+    pub address_line: String,
+    /// (kind, value).
+    pub facts: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimResult {
+    Matched,
+    NotMatched,
+    /// A fact of that kind is not held for the customer.
+    NotHeld,
+}
+
+#[derive(Debug, Clone)]
+pub struct Verification {
+    /// Every claim made matched (and at least one was checked).
+    pub verified: bool,
+    /// (claim, result): `date_of_birth`, `postcode`, `address_line`,
+    /// `fact:<kind>`.
+    pub claims: Vec<(String, ClaimResult)>,
+    /// This failure locked the customer for verification.
+    pub locked: bool,
+}
+
+impl Hub {
+    pub async fn set_verification_facts(
+        &self,
+        caller: &Caller,
+        id: &CustomerId,
+        facts: Vec<(String, String)>,
+    ) -> Result<Vec<String>> {
+        let facts = parse_facts(&facts, "facts")?;
+        if facts.is_empty() {
+            return Err(Error::invalid("facts", "at least one fact is required"));
+        }
+        let customer = self.current_customer(id).await?;
+        let linked: Vec<SystemCode> = customer.links.iter().map(|l| l.system.clone()).collect();
+        authorize(
+            caller,
+            Action::SetVerificationFacts {
+                linked_systems: &linked,
+            },
+        )?;
+        let kinds: Vec<String> = facts.iter().map(|(k, _)| k.clone()).collect();
+        let hashed = tokio::task::spawn_blocking(move || {
+            facts
+                .into_iter()
+                .map(|(kind, value)| {
+                    let salt = hex::encode(rand::random::<[u8; 16]>());
+                    let hash = fact_hash(&salt, &kind, &value);
+                    VerificationFact { kind, salt, hash }
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
+        let mut change = Change::default();
+        change.ops.push(Op::SetVerificationFacts {
+            customer_id: customer.id.clone(),
+            facts: hashed,
+            by: caller.name.clone(),
+            at: self.clock.now(),
+        });
+        change
+            .audit
+            .push(self.audit(caller, "set_verification_facts", Some(&customer.id), None));
+        self.store.apply(change).await?;
+        Ok(kinds)
+    }
+
+    pub async fn verify_identity(
+        &self,
+        caller: &Caller,
+        id: &CustomerId,
+        claims: IdentityClaims,
+    ) -> Result<Verification> {
+        authorize(caller, Action::VerifyIdentity)?;
+        let today = self.clock.today();
+        let mut violations = Violations::default();
+        let dob = match claims.date_of_birth.trim() {
+            "" => None,
+            raw => violations.check(
+                "claims.date_of_birth",
+                parse_dob(raw, today)
+                    .ok_or_else(|| "must be a past date such as 12/03/1980".to_string()),
+            ),
+        };
+        let postcode = match claims.postcode.trim() {
+            "" => None,
+            raw => violations.check("claims.postcode", Postcode::parse(raw)),
+        };
+        let address_line = claims.address_line.trim();
+        if address_line.chars().count() > MAX_FACT_CHARS {
+            violations.push("claims.address_line", "must be at most 100 characters");
+        }
+        let facts = match parse_facts(&claims.facts, "claims.facts") {
+            Ok(f) => f,
+            Err(Error::InvalidArgument(v)) => {
+                for fv in v {
+                    violations.push(&fv.field, fv.description);
+                }
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
+        if dob.is_none()
+            && postcode.is_none()
+            && address_line.is_empty()
+            && facts.is_empty()
+            && violations.is_empty()
+        {
+            violations.push("claims", "at least one claim is required");
+        }
+        violations.into_result()?;
+
+        let _guard = self.lock_keys(&[id.as_str()]).await;
+        let customer = self.current_customer(id).await?;
+        let now = self.clock.now();
+        if let Some(until) = self.store.verification_locked_until(&customer.id).await?
+            && until > now
+        {
+            let mut change = Change::default();
+            change.audit.push(self.audit(
+                caller,
+                "verify_identity_refused_locked",
+                Some(&customer.id),
+                None,
+            ));
+            self.store.apply(change).await?;
+            return Err(Error::FailedPrecondition {
+                reason: "VERIFICATION_LOCKED",
+                message: format!(
+                    "customer {} is locked for identity verification after repeated failures; try again later",
+                    customer.id
+                ),
+            });
+        }
+
+        let person = &customer.person;
+        let mut results: Vec<(String, ClaimResult)> = Vec::new();
+        let check = |ok: bool| {
+            if ok {
+                ClaimResult::Matched
+            } else {
+                ClaimResult::NotMatched
+            }
+        };
+        if let Some(d) = dob {
+            results.push((
+                "date_of_birth".into(),
+                check(d == person.date_of_birth.date()),
+            ));
+        }
+        if let Some(pc) = postcode {
+            results.push(("postcode".into(), check(pc == person.address.postcode)));
+        }
+        if !address_line.is_empty() {
+            results.push((
+                "address_line".into(),
+                check(address_matches(address_line, &person.address.lines)),
+            ));
+        }
+        if !facts.is_empty() {
+            let held = self.store.verification_facts(&customer.id).await?;
+            let fact_results = tokio::task::spawn_blocking(move || {
+                facts
+                    .into_iter()
+                    .map(|(kind, value)| {
+                        let result = match held.iter().find(|f| f.kind == kind) {
+                            None => ClaimResult::NotHeld,
+                            Some(f) => check(constant_time_eq(
+                                &fact_hash(&f.salt, &kind, &value),
+                                &f.hash,
+                            )),
+                        };
+                        (format!("fact:{kind}"), result)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?;
+            results.extend(fact_results);
+        }
+        let checked = results
+            .iter()
+            .filter(|(_, r)| *r != ClaimResult::NotHeld)
+            .count();
+        let verified = checked > 0 && results.iter().all(|(_, r)| *r != ClaimResult::NotMatched);
+
+        let mut change = Change::default();
+        change.ops.push(Op::RecordVerificationAttempt {
+            customer_id: customer.id.clone(),
+            succeeded: verified,
+            at: now,
+        });
+        change.audit.push(self.audit(
+            caller,
+            if verified {
+                "verify_identity_passed"
+            } else {
+                "verify_identity_failed"
+            },
+            Some(&customer.id),
+            None,
+        ));
+        let mut locked = false;
+        if !verified {
+            let since = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
+            let failures = self
+                .store
+                .verification_failures_since(&customer.id, since)
+                .await?
+                + 1;
+            if failures >= MAX_FAILURES {
+                locked = true;
+                change.ops.push(Op::LockVerification {
+                    customer_id: customer.id.clone(),
+                    until: now + Duration::minutes(LOCKOUT_MINUTES),
+                    at: now,
+                });
+                change.audit.push(self.audit(
+                    caller,
+                    "verification_locked",
+                    Some(&customer.id),
+                    None,
+                ));
+                tracing::warn!(customer_id = %customer.id, failures, "identity verification locked");
+            }
+        }
+        self.store.apply(change).await?;
+        Ok(Verification {
+            verified,
+            claims: results,
+            locked,
+        })
+    }
+}
+
+/// Kinds are short snake_case codes; values are compared folded (case,
+/// spaces and punctuation ignored: "CT-1234 56" is "ct123456").
+fn parse_facts(facts: &[(String, String)], field: &str) -> Result<Vec<(String, String)>> {
+    let mut violations = Violations::default();
+    if facts.len() > MAX_FACTS {
+        violations.push(field, format!("at most {MAX_FACTS} facts"));
+    }
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (i, (kind, value)) in facts.iter().enumerate() {
+        let kind = kind.trim().to_ascii_lowercase();
+        let kind_ok = !kind.is_empty()
+            && kind.len() <= 40
+            && kind.starts_with(|c: char| c.is_ascii_lowercase())
+            && kind
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !kind_ok {
+            violations.push(
+                &format!("{field}[{i}].kind"),
+                "must be a snake_case code such as council_tax_account",
+            );
+        }
+        let folded = normalise::fold(value);
+        if folded.is_empty() || value.chars().count() > MAX_FACT_CHARS {
+            violations.push(
+                &format!("{field}[{i}].value"),
+                "must have letters or digits, at most 100 characters",
+            );
+        }
+        if out.iter().any(|(k, _)| *k == kind) {
+            violations.push(&format!("{field}[{i}].kind"), "is given twice");
+        }
+        out.push((kind, folded));
+    }
+    violations.into_result()?;
+    Ok(out)
+}
+
+/// Salted, iterated SHA-256 of a fact's folded value, hex.
+fn fact_hash(salt: &str, kind: &str, folded_value: &str) -> String {
+    let mut digest = Sha256::new()
+        .chain_update(salt.as_bytes())
+        .chain_update([0])
+        .chain_update(kind.as_bytes())
+        .chain_update([0])
+        .chain_update(normalise::fold(folded_value).as_bytes())
+        .finalize();
+    for _ in 1..HASH_ROUNDS {
+        digest = Sha256::new()
+            .chain_update(salt.as_bytes())
+            .chain_update(digest)
+            .finalize();
+    }
+    hex::encode(digest)
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// A claimed address line matches when, read as the matcher reads
+/// addresses, its house number and street (or flat) agree with the record.
+fn address_matches(claim: &str, lines: &[String]) -> bool {
+    let claimed = address::parse(&[claim]);
+    let held_lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let held = address::parse(&held_lines);
+    if claimed.house_number.is_none() && claimed.street.is_none() {
+        return false;
+    }
+    let same = |a: &Option<String>, b: &Option<String>| a.is_none() || a == b;
+    same(&claimed.house_number, &held.house_number)
+        && same(&claimed.street, &held.street)
+        && same(&claimed.flat, &held.flat)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn facts_hash_folded_and_salted() {
+        let a = fact_hash("salt1", "council_tax_account", "ct123456");
+        assert_eq!(a, fact_hash("salt1", "council_tax_account", "CT-1234 56"));
+        assert_ne!(a, fact_hash("salt2", "council_tax_account", "ct123456"));
+        assert_ne!(a, fact_hash("salt1", "council_tax_account", "ct123457"));
+    }
+
+    #[test]
+    fn address_lines_compare_as_the_matcher_reads_them() {
+        let held = vec!["14 Harborne Road".to_string()];
+        assert!(address_matches("14 harborne rd", &held));
+        assert!(!address_matches("15 Harborne Road", &held));
+        assert!(!address_matches("14 High Street", &held));
+        assert!(!address_matches("", &held));
+    }
+}
