@@ -53,7 +53,11 @@ impl App {
             .latest_weights()
             .await
             .context("reading the match weights")?;
-        let hub = Arc::new(Hub::new(store, clock, callers).with_weights(weights.as_deref()));
+        let hub = Arc::new(
+            Hub::new(store, clock, callers)
+                .with_weights(weights.as_deref())
+                .with_privacy(settings.privacy),
+        );
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;

@@ -21,6 +21,11 @@ enum Command {
     Token,
     /// Re-estimate the match weights from the records held (EM) and store them.
     TrainWeights(StoreArgs),
+    /// The audit log: `verify` recomputes its hash chain.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Measure matching quality on the FEBRL benchmark (figures only).
     Evaluate {
         /// Directory holding dataset1.csv, dataset2.csv, dataset4a.csv, dataset4b.csv.
@@ -36,6 +41,12 @@ enum Command {
         #[arg(long)]
         no_hard_negatives: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; exit status 1 if it is broken.
+    Verify(StoreArgs),
 }
 
 #[derive(clap::Args)]
@@ -84,6 +95,9 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::TrainWeights(args) => train_weights(args).await,
+        Command::Audit {
+            command: AuditCommand::Verify(args),
+        } => audit_verify(args).await,
         Command::Evaluate {
             data,
             link_threshold,
@@ -134,6 +148,37 @@ async fn train_weights(args: StoreArgs) -> anyhow::Result<()> {
         println!("saved; restart the service to match with them");
     }
     Ok(())
+}
+
+/// Opens the store the settings name, with logging set up.
+async fn open_store(args: StoreArgs) -> anyhow::Result<std::sync::Arc<dyn scr_hub::store::Store>> {
+    let overrides = Overrides {
+        data_dir: args.data_dir,
+        database_url: args.database_url,
+        ..Overrides::default()
+    };
+    let settings = Settings::load(args.config.as_deref(), overrides)?;
+    scr_hub::telemetry::init(settings.log_format);
+    scr_hub::store::open(&settings.database_url).await
+}
+
+async fn audit_verify(args: StoreArgs) -> anyhow::Result<()> {
+    let store = open_store(args).await?;
+    let v = scr_hub::hub::verify_audit_log(store.as_ref()).await?;
+    println!("entries checked: {}", v.checked);
+    if v.unchained > 0 {
+        println!("entries from before the chain: {}", v.unchained);
+    }
+    match v.problem {
+        None => {
+            println!("audit log intact");
+            Ok(())
+        }
+        Some(p) => {
+            println!("audit log BROKEN at sequence {}: {}", p.seq, p.description);
+            std::process::exit(1);
+        }
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -2,6 +2,7 @@
 //! the generated `pb` types or `tonic::Status`.
 
 mod admin;
+mod audit;
 mod auth;
 mod consents;
 mod convert;
@@ -9,6 +10,7 @@ mod customer_records;
 mod events;
 mod match_review;
 mod status;
+mod subject_rights;
 
 pub use auth::AuthLayer;
 pub use status::into_status;
@@ -53,6 +55,12 @@ pub fn routes(hub: Arc<Hub>) -> anyhow::Result<(Routes, tonic_health::server::He
         .add_service(pb::events_server::EventsServer::new(
             events::EventsApi::new(hub.clone()),
         ))
+        .add_service(pb::subject_rights_server::SubjectRightsServer::new(
+            subject_rights::SubjectRightsApi::new(hub.clone()),
+        ))
+        .add_service(pb::audit_server::AuditServer::new(audit::AuditApi::new(
+            hub.clone(),
+        )))
         .add_service(pb::admin_server::AdminServer::new(admin::AdminApi::new(
             hub,
         )));
@@ -66,4 +74,6 @@ pub const SERVICE_NAMES: &[&str] = &[
     "scr.v1.CustomerRecords",
     "scr.v1.MatchReview",
     "scr.v1.Admin",
+    "scr.v1.SubjectRights",
+    "scr.v1.Audit",
 ];

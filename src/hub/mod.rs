@@ -3,18 +3,21 @@
 //! `Change` to the store.
 
 mod address;
+mod audit_log;
 mod callers;
 mod consents;
 mod events;
 mod idempotency;
 pub mod linkage;
 mod merge;
+mod privacy;
 mod read;
 mod review;
 mod submit;
 mod train;
 
 pub use address::{AddressChangeResult, ChangeAddress, ShareWith};
+pub use audit_log::verify_audit_log;
 pub use callers::{CallerSource, ConfiguredCaller};
 pub use consents::ConsentList;
 pub use read::{ReadCustomer, ResolvedLink};
@@ -45,6 +48,13 @@ pub struct Hub {
     /// Set when the service stops: long-lived streams end so a graceful
     /// shutdown does not wait on subscribers forever.
     closing: tokio::sync::watch::Sender<bool>,
+    privacy: PrivacySettings,
+}
+
+/// The council's privacy settings the hub applies.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PrivacySettings {
+    pub minors: crate::policy::minors::MinorSettings,
 }
 
 const WRITE_LOCK_STRIPES: usize = 256;
@@ -64,7 +74,13 @@ impl Hub {
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
             closing: tokio::sync::watch::Sender::new(false),
+            privacy: PrivacySettings::default(),
         }
+    }
+
+    pub fn with_privacy(mut self, privacy: PrivacySettings) -> Self {
+        self.privacy = privacy;
+        self
     }
 
     /// Ends open subscriptions; called when the service begins to stop.
@@ -120,10 +136,10 @@ impl Hub {
         }
     }
 
-    /// What silences this customer's events (restricted records come with
-    /// the privacy policy).
-    fn restrictions(&self, _customer: &Customer) -> Restrictions {
-        Restrictions::default()
+    /// What silences this customer's events: restricted records and
+    /// restricted processing are never propagated.
+    fn restrictions(&self, customer: &Customer) -> Restrictions {
+        crate::policy::restrictions(&customer.flags)
     }
 
     /// One outbox event per receiving system, each told its own local IDs.

@@ -3,10 +3,12 @@
 mod helpers;
 
 mod admin;
+mod audit;
 mod auth;
 mod customer_records;
 mod events;
 mod match_review;
+mod minors;
 mod processes;
 mod service;
 mod train;
