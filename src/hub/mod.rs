@@ -6,6 +6,7 @@ mod address;
 mod audit_log;
 mod callers;
 mod consents;
+mod erase;
 mod events;
 mod idempotency;
 pub mod linkage;
@@ -13,6 +14,7 @@ mod merge;
 mod privacy;
 mod read;
 mod review;
+mod rights;
 mod submit;
 mod train;
 
@@ -212,7 +214,7 @@ pub fn parse_purpose(raw: &str) -> Result<String> {
     )
 }
 
-fn parse_text(field: &str, raw: &str, missing: &str) -> Result<String> {
+pub(super) fn parse_text(field: &str, raw: &str, missing: &str) -> Result<String> {
     let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.is_empty() {
         return Err(Error::invalid(field, missing));

@@ -87,6 +87,7 @@ impl Hub {
         {
             return self.plan_update(caller, record, linked, holding).await;
         }
+        self.refuse_erased(record).await?;
         let now = self.clock.now();
         let index = self.linker.index(&record.person);
         // A minor's record on an exception is never matched to anyone: it

@@ -29,6 +29,8 @@ pub enum Action<'a> {
     ManageNeedToKnow,
     /// List who accessed a customer's record.
     ReadAudit,
+    /// Restrict processing, place legal holds, erase: the DPO's decisions.
+    SubjectRights,
     /// Check the audit log's hash chain (reveals no personal data).
     VerifyAudit,
 }
@@ -46,6 +48,7 @@ impl Action<'_> {
             Action::ManageCallers => "manage callers",
             Action::ManageNeedToKnow => "grant need-to-know access",
             Action::ReadAudit => "read the audit trail",
+            Action::SubjectRights => "act on subject-rights requests",
             Action::VerifyAudit => "verify the audit log",
         }
     }
@@ -71,7 +74,7 @@ pub fn authorize(caller: &Caller, action: Action<'_>) -> Result<(), Error> {
         (Role::Subscriber, Action::Subscribe { system }) => own_system == Some(system),
         (Role::Steward, Action::StewardMatches) => true,
         (Role::Admin, Action::ManageCallers) => true,
-        (Role::Dpo, Action::ManageNeedToKnow | Action::ReadAudit) => true,
+        (Role::Dpo, Action::ManageNeedToKnow | Action::ReadAudit | Action::SubjectRights) => true,
         (Role::Dpo | Role::Admin, Action::VerifyAudit) => true,
         _ => false,
     };

@@ -99,6 +99,16 @@ pub enum Op {
         flags: Flags,
     },
     InsertGrant(NeedToKnowGrant),
+    /// Deletes the customer's personal data everywhere (with any customers
+    /// merged into it) and leaves the tombstone: the ID, why, by whom, and
+    /// the SHA-256 of each departmental ID it held.
+    EraseCustomer {
+        id: CustomerId,
+        link_hashes: Vec<String>,
+        reason: String,
+        by: String,
+        at: DateTime<Utc>,
+    },
     /// Revokes the grantee's active grants on the customer.
     RevokeGrants {
         customer_id: CustomerId,

@@ -194,6 +194,9 @@ pub trait Store: Send + Sync + 'static {
         customer: &CustomerId,
     ) -> StoreResult<Vec<crate::record::NeedToKnowGrant>>;
 
+    /// The customer an erased departmental ID (its `link_hash`) belonged to.
+    async fn erased_link(&self, link_hash: &str) -> StoreResult<Option<CustomerId>>;
+
     /// Customers held on a minor's exception (for the sweep).
     async fn restricted_customers(&self) -> StoreResult<Vec<CustomerId>>;
 

@@ -10,5 +10,6 @@ mod events;
 mod match_review;
 mod minors;
 mod processes;
+mod rights;
 mod service;
 mod train;

@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 crate::conformance!(
     flags_and_grants_round_trip,
-    concurrent_appends_keep_one_chain
+    concurrent_appends_keep_one_chain,
+    erasure_leaves_only_the_tombstone,
 );
 crate::conformance_with_sql!(
     audit_tampering_is_detected,
@@ -223,4 +224,74 @@ async fn concurrent_appends_keep_one_chain(store: Arc<dyn Store>) {
     let v = verify_audit_log(store.as_ref()).await.unwrap();
     assert!(v.intact(), "{v:?}");
     assert_eq!(v.checked, 32);
+}
+
+/// Erasing a survivor takes the customer merged into it too.
+async fn erasure_leaves_only_the_tombstone(store: Arc<dyn Store>) {
+    let survivor = customer(Flags::default());
+    let merged = customer(Flags::default());
+    let link = Link {
+        system: SystemCode::parse("libraries").unwrap(),
+        local_id: LocalId::parse("L-1").unwrap(),
+        linked_at: at(0).trunc_subsecs(6),
+        method: "new_customer".into(),
+        confidence: 1.0,
+    };
+    let mut change = Change::default();
+    for c in [&survivor, &merged] {
+        change.ops.push(Op::InsertCustomer {
+            customer: c.clone(),
+        });
+    }
+    change.ops.push(Op::InsertLink {
+        customer_id: survivor.id.clone(),
+        link: link.clone(),
+        record: DepartmentalRecord {
+            system: link.system.clone(),
+            local_id: link.local_id.clone(),
+            person: survivor.person.clone(),
+        },
+        matching: scr_hub::store::MatchIndex {
+            normalised: "{}".into(),
+            keys: vec!["k".into()],
+        },
+    });
+    change.ops.push(Op::MarkMerged {
+        id: merged.id.clone(),
+        into: survivor.id.clone(),
+        expected_version: 1,
+        at: at(1),
+    });
+    store.apply(change).await.unwrap();
+    let mut change = Change::default();
+    change.ops.push(Op::EraseCustomer {
+        id: survivor.id.clone(),
+        link_hashes: vec!["h-1".into()],
+        reason: "erasure request".into(),
+        by: "dpo".into(),
+        at: at(2),
+    });
+    store.apply(change).await.unwrap();
+    for id in [&survivor.id, &merged.id] {
+        assert!(store.load_customer(id).await.unwrap().is_none());
+    }
+    assert!(
+        store
+            .find_link(&link.system, &link.local_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .candidates(&["k".into()], 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.erased_link("h-1").await.unwrap(),
+        Some(survivor.id.clone())
+    );
+    assert_eq!(store.erased_link("h-2").await.unwrap(), None);
 }

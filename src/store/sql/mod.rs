@@ -245,6 +245,13 @@ macro_rules! impl_store {
                 self.read_grants(customer).await
             }
 
+            async fn erased_link(
+                &self,
+                link_hash: &str,
+            ) -> $crate::store::StoreResult<Option<$crate::record::CustomerId>> {
+                self.read_erased_link(link_hash).await
+            }
+
             async fn restricted_customers(
                 &self,
             ) -> $crate::store::StoreResult<Vec<$crate::record::CustomerId>> {

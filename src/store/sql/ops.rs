@@ -271,7 +271,10 @@ macro_rules! impl_ops {
                         .execute(&mut **tx)
                         .await?;
                     }
-                    Op::SetFlags { .. } | Op::InsertGrant(_) | Op::RevokeGrants { .. } => {
+                    Op::SetFlags { .. }
+                    | Op::InsertGrant(_)
+                    | Op::RevokeGrants { .. }
+                    | Op::EraseCustomer { .. } => {
                         Self::apply_privacy_op(tx, op).await?;
                     }
                     Op::SaveWeights { weights, pairs, at } => {

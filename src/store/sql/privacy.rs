@@ -53,6 +53,30 @@ macro_rules! impl_privacy {
                         .execute(&mut **tx)
                         .await?;
                     }
+                    Op::EraseCustomer { id, link_hashes, reason, by, at } => {
+                        Self::erase(tx, id).await?;
+                        sqlx::query(
+                            "INSERT INTO erasures (customer_id, reason, decided_by, at) \
+                             VALUES ($1, $2, $3, $4)",
+                        )
+                        .bind(id.as_str())
+                        .bind(reason)
+                        .bind(by)
+                        .bind(*at)
+                        .execute(&mut **tx)
+                        .await?;
+                        for hash in link_hashes {
+                            sqlx::query(
+                                "INSERT INTO erased_links (link_hash, customer_id, at) \
+                                 VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                            )
+                            .bind(hash)
+                            .bind(id.as_str())
+                            .bind(*at)
+                            .execute(&mut **tx)
+                            .await?;
+                        }
+                    }
                     _ => return Err(StoreError::Internal("not a privacy op".into())),
                 }
                 Ok(())
@@ -91,6 +115,69 @@ macro_rules! impl_privacy {
                     .execute(&mut **tx)
                     .await?;
                 Ok(())
+            }
+
+            /// Deletes every row holding personal data of the customer and of
+            /// customers merged into it. Audit entries stay (IDs only, and
+            /// the chain must not break); past events keep their IDs but
+            /// lose their data.
+            async fn erase(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: &$crate::record::CustomerId,
+            ) -> $crate::store::StoreResult<()> {
+                let merged: Vec<(String,)> =
+                    sqlx::query_as("SELECT id FROM customers WHERE merged_into = $1")
+                        .bind(id.as_str())
+                        .fetch_all(&mut **tx)
+                        .await?;
+                let mut ids: Vec<String> = merged.into_iter().map(|(m,)| m).collect();
+                ids.push(id.as_str().to_owned());
+                for customer in &ids {
+                    for statement in [
+                        "DELETE FROM link_keys WHERE EXISTS (SELECT 1 FROM links l \
+                         WHERE l.system = link_keys.system AND l.local_id = link_keys.local_id \
+                         AND l.customer_id = $1)",
+                        "DELETE FROM links WHERE customer_id = $1",
+                        "DELETE FROM previous_addresses WHERE customer_id = $1",
+                        "DELETE FROM consent_events WHERE customer_id = $1",
+                        "DELETE FROM need_to_know_grants WHERE customer_id = $1",
+                        "DELETE FROM objections WHERE customer_id = $1",
+                        "DELETE FROM review_tasks WHERE customer_id = $1 OR candidate_id = $1",
+                        "DELETE FROM distinct_pairs WHERE customer_a = $1 OR customer_b = $1",
+                        "DELETE FROM lineage WHERE customer_id = $1 OR other_id = $1",
+                        "UPDATE outbox SET data = '{}' WHERE customer_id = $1",
+                    ] {
+                        sqlx::query(statement)
+                            .bind(customer)
+                            .execute(&mut **tx)
+                            .await?;
+                    }
+                }
+                // Merged rows point at the survivor: they go first.
+                for customer in &ids {
+                    sqlx::query("DELETE FROM customers WHERE id = $1")
+                        .bind(customer)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(())
+            }
+
+            async fn read_erased_link(
+                &self,
+                link_hash: &str,
+            ) -> $crate::store::StoreResult<Option<$crate::record::CustomerId>> {
+                let row: Option<(String,)> =
+                    sqlx::query_as("SELECT customer_id FROM erased_links WHERE link_hash = $1")
+                        .bind(link_hash)
+                        .fetch_optional(&self.read)
+                        .await?;
+                row.map(|(id,)| {
+                    $crate::record::CustomerId::parse(&id).map_err(|_| {
+                        $crate::store::StoreError::Internal("stored customer id is not valid".into())
+                    })
+                })
+                .transpose()
             }
 
             async fn read_grants(
