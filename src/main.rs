@@ -26,6 +26,12 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Privacy policy tasks: `sweep` disposes of lapsed minors' exceptions
+    /// and lifts restrictions at 18 (the service also runs it daily).
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
     /// Measure matching quality on the FEBRL benchmark (figures only).
     Evaluate {
         /// Directory holding dataset1.csv, dataset2.csv, dataset4a.csv, dataset4b.csv.
@@ -47,6 +53,12 @@ enum Command {
 enum AuditCommand {
     /// Recompute the hash chain; exit status 1 if it is broken.
     Verify(StoreArgs),
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Review every minor's record held on an exception, now.
+    Sweep(StoreArgs),
 }
 
 #[derive(clap::Args)]
@@ -98,6 +110,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Audit {
             command: AuditCommand::Verify(args),
         } => audit_verify(args).await,
+        Command::Policy {
+            command: PolicyCommand::Sweep(args),
+        } => policy_sweep(args).await,
         Command::Evaluate {
             data,
             link_threshold,
@@ -179,6 +194,27 @@ async fn audit_verify(args: StoreArgs) -> anyhow::Result<()> {
             std::process::exit(1);
         }
     }
+}
+
+async fn policy_sweep(args: StoreArgs) -> anyhow::Result<()> {
+    let store = open_store(args).await?;
+    let hub = scr_hub::hub::Hub::new(
+        store,
+        std::sync::Arc::new(scr_hub::clock::SystemClock),
+        Vec::new(),
+    );
+    let report = hub.sweep_minors().await?;
+    println!("records reviewed: {}", report.reviewed);
+    for id in &report.reached_adulthood {
+        println!("reached 18, restriction lifted: {id}");
+    }
+    for id in &report.disposed {
+        println!("exception lapsed, disposed of: {id}");
+    }
+    for id in &report.held {
+        println!("exception lapsed, kept under a legal hold: {id}");
+    }
+    Ok(())
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -16,6 +16,7 @@ mod read;
 mod review;
 mod rights;
 mod submit;
+mod sweep;
 mod train;
 
 pub use address::{AddressChangeResult, ChangeAddress, ShareWith};
@@ -25,6 +26,7 @@ pub use consents::ConsentList;
 pub use read::{ReadCustomer, ResolvedLink};
 pub use review::{ReviewDecision, ReviewPage};
 pub use submit::{SubmitOutcome, SubmitRecord, SubmitResult};
+pub use sweep::SweepReport;
 pub use train::{TrainSummary, train_weights};
 
 use crate::auth::Caller;

@@ -12,4 +12,5 @@ mod minors;
 mod processes;
 mod rights;
 mod service;
+mod sweep;
 mod train;
