@@ -12,6 +12,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/scr/v1/consents.proto",
         "proto/scr/v1/events.proto",
         "proto/scr/v1/search.proto",
+        "proto/scr/v1/subject_rights.proto",
+        "proto/scr/v1/audit.proto",
     ];
     println!("cargo:rerun-if-changed=proto");
     let fds = protox::compile(protos, ["proto"])?;

@@ -117,6 +117,7 @@ async fn start(
         log_format: LogFormat::Pretty,
         nats: None,
         callers,
+        privacy: Default::default(),
     };
     let app = App::build(settings).await.expect("app builds");
     let addr = app.local_addr();
@@ -143,6 +144,7 @@ async fn customers(channel: &Channel, count: usize) -> Vec<String> {
                 pb::SubmitRecordRequest {
                     record: Some(person("libraries", n)),
                     request_id: String::new(),
+                    minor_basis: None,
                 },
             ))
             .await
@@ -155,6 +157,7 @@ async fn customers(channel: &Channel, count: usize) -> Vec<String> {
                 pb::SubmitRecordRequest {
                     record: Some(person("waste", n)),
                     request_id: String::new(),
+                    minor_basis: None,
                 },
             ))
             .await

@@ -60,8 +60,10 @@ impl App {
         let hub = Arc::new(
             Hub::new(store, clock, callers)
                 .with_weights(weights.as_deref())
-                .with_search(search.clone()),
+                .with_search(search.clone())
+                .with_privacy(settings.privacy),
         );
+        tasks.push(daily_sweep(hub.clone()));
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
@@ -119,6 +121,24 @@ impl App {
         tracing::info!("scr-hub stopped");
         Ok(())
     }
+}
+
+/// Runs the minors sweep once a day (first an hour after start, so a
+/// restart loop does not sweep repeatedly).
+fn daily_sweep(hub: Arc<Hub>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let day = std::time::Duration::from_secs(24 * 60 * 60);
+        let mut ticks = tokio::time::interval_at(
+            tokio::time::Instant::now() + std::time::Duration::from_secs(60 * 60),
+            day,
+        );
+        loop {
+            ticks.tick().await;
+            if let Err(e) = hub.sweep_minors().await {
+                tracing::warn!(error = %e, "minors sweep failed");
+            }
+        }
+    })
 }
 
 /// With no callers configured, an admin token is generated once and kept in

@@ -3,7 +3,7 @@
 
 use crate::auth::{Caller, Role, parse_token_hash};
 use crate::events::nats::NatsSettings;
-use crate::hub::ConfiguredCaller;
+use crate::hub::{ConfiguredCaller, PrivacySettings};
 use crate::record::SystemCode;
 use anyhow::{Context, bail};
 use serde::Deserialize;
@@ -42,6 +42,8 @@ struct FileConfig {
     /// JetStream stream name and subject prefix (defaults: SCR_EVENTS, scr.events).
     nats_stream: Option<String>,
     nats_subject_prefix: Option<String>,
+    /// Days an URGENT_MATTER exception for a minor lasts unless renewed.
+    urgent_matter_days: Option<u32>,
     #[serde(default)]
     callers: Vec<CallerConfig>,
 }
@@ -64,6 +66,7 @@ pub struct Settings {
     /// The JetStream bridge; `None` runs without it.
     pub nats: Option<NatsSettings>,
     pub callers: Vec<ConfiguredCaller>,
+    pub privacy: PrivacySettings,
 }
 
 impl Settings {
@@ -106,6 +109,7 @@ impl Settings {
                 nats
             }),
             callers: parse_callers(file.callers)?,
+            privacy: privacy_settings(file.urgent_matter_days)?,
             data_dir,
         })
     }
@@ -113,6 +117,17 @@ impl Settings {
     pub fn index_dir(&self) -> PathBuf {
         self.data_dir.join("index")
     }
+}
+
+fn privacy_settings(urgent_matter_days: Option<u32>) -> anyhow::Result<PrivacySettings> {
+    let mut privacy = PrivacySettings::default();
+    if let Some(days) = urgent_matter_days {
+        if days == 0 {
+            bail!("urgent_matter_days must be at least 1");
+        }
+        privacy.minors.urgent_period = chrono::Duration::days(days.into());
+    }
+    Ok(privacy)
 }
 
 fn parse_callers(configs: Vec<CallerConfig>) -> anyhow::Result<Vec<ConfiguredCaller>> {

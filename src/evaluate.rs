@@ -185,6 +185,7 @@ pub fn simulate(records: &[Record], linker: &Linker) -> anyhow::Result<RunReport
         customer_of.push(number[&customer]);
         stored.push(CandidateRecord {
             customer_id: customer,
+            flags: Default::default(),
             link: LinkRef {
                 system: system.clone(),
                 local_id: LocalId::parse(&record.rec_id).map_err(anyhow::Error::msg)?,

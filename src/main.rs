@@ -24,6 +24,17 @@ enum Command {
     /// Rebuild the search index from the store (the service must be stopped:
     /// one writer per index directory).
     Reindex(StoreArgs),
+    /// The audit log: `verify` recomputes its hash chain.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Privacy policy tasks: `sweep` disposes of lapsed minors' exceptions
+    /// and lifts restrictions at 18 (the service also runs it daily).
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
     /// Measure matching quality on the FEBRL benchmark (figures only).
     Evaluate {
         /// Directory holding dataset1.csv, dataset2.csv, dataset4a.csv, dataset4b.csv.
@@ -39,6 +50,18 @@ enum Command {
         #[arg(long)]
         no_hard_negatives: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; exit status 1 if it is broken.
+    Verify(StoreArgs),
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Review every minor's record held on an exception, now.
+    Sweep(StoreArgs),
 }
 
 #[derive(clap::Args)]
@@ -88,6 +111,12 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::TrainWeights(args) => train_weights(args).await,
         Command::Reindex(args) => reindex(args).await,
+        Command::Audit {
+            command: AuditCommand::Verify(args),
+        } => audit_verify(args).await,
+        Command::Policy {
+            command: PolicyCommand::Sweep(args),
+        } => policy_sweep(args).await,
         Command::Evaluate {
             data,
             link_threshold,
@@ -140,8 +169,10 @@ async fn train_weights(args: StoreArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn reindex(args: StoreArgs) -> anyhow::Result<()> {
-    use anyhow::Context;
+/// Loads the settings and opens the store they name, with logging set up.
+async fn open_store(
+    args: StoreArgs,
+) -> anyhow::Result<(Settings, std::sync::Arc<dyn scr_hub::store::Store>)> {
     let overrides = Overrides {
         data_dir: args.data_dir,
         database_url: args.database_url,
@@ -150,6 +181,12 @@ async fn reindex(args: StoreArgs) -> anyhow::Result<()> {
     let settings = Settings::load(args.config.as_deref(), overrides)?;
     scr_hub::telemetry::init(settings.log_format);
     let store = scr_hub::store::open(&settings.database_url).await?;
+    Ok((settings, store))
+}
+
+async fn reindex(args: StoreArgs) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let (settings, store) = open_store(args).await?;
     let index = std::sync::Arc::new(scr_hub::search::SearchIndex::open(&settings.index_dir())?);
     let writer = index
         .writer(2, 400_000_000)
@@ -161,6 +198,47 @@ async fn reindex(args: StoreArgs) -> anyhow::Result<()> {
         "indexed {count} customers up to outbox sequence {seq} in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+async fn audit_verify(args: StoreArgs) -> anyhow::Result<()> {
+    let (_, store) = open_store(args).await?;
+    let v = scr_hub::hub::verify_audit_log(store.as_ref()).await?;
+    println!("entries checked: {}", v.checked);
+    if v.unchained > 0 {
+        println!("entries from before the chain: {}", v.unchained);
+    }
+    match v.problem {
+        None => {
+            println!("audit log intact");
+            Ok(())
+        }
+        Some(p) => {
+            println!("audit log BROKEN at sequence {}: {}", p.seq, p.description);
+            std::process::exit(1);
+        }
+    }
+}
+
+async fn policy_sweep(args: StoreArgs) -> anyhow::Result<()> {
+    let (settings, store) = open_store(args).await?;
+    let hub = scr_hub::hub::Hub::new(
+        store,
+        std::sync::Arc::new(scr_hub::clock::SystemClock),
+        Vec::new(),
+    )
+    .with_privacy(settings.privacy);
+    let report = hub.sweep_minors().await?;
+    println!("records reviewed: {}", report.reviewed);
+    for id in &report.reached_adulthood {
+        println!("reached 18, restriction lifted: {id}");
+    }
+    for id in &report.disposed {
+        println!("exception lapsed, disposed of: {id}");
+    }
+    for id in &report.held {
+        println!("exception lapsed, kept under a legal hold: {id}");
+    }
     Ok(())
 }
 

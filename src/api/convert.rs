@@ -256,3 +256,51 @@ pub fn address(address: Option<pb::Address>, field: &str) -> Result<Address> {
     v.into_result()?;
     parsed.ok_or_else(|| Error::Internal("validation passed with a missing address".into()))
 }
+
+/// An RFC 3339 instant; empty means none.
+pub fn optional_instant(raw: &str, field: &str) -> Result<Option<DateTime<Utc>>> {
+    match raw.trim() {
+        "" => Ok(None),
+        raw => DateTime::parse_from_rfc3339(raw)
+            .map(|t| Some(t.to_utc()))
+            .map_err(|_| Error::invalid(field, "must be an RFC 3339 time")),
+    }
+}
+
+/// A required RFC 3339 instant.
+pub fn instant(raw: &str, field: &str) -> Result<DateTime<Utc>> {
+    optional_instant(raw, field)?.ok_or_else(|| Error::invalid(field, "is required"))
+}
+
+/// The lawful exception claimed for a minor, if any.
+pub fn minor_basis(
+    basis: Option<pb::MinorBasis>,
+) -> Result<Option<crate::policy::minors::BasisClaim>> {
+    use crate::record::BasisKind;
+    let Some(pb::MinorBasis {
+        kind,
+        reference,
+        expires_at,
+    }) = basis
+    else {
+        return Ok(None);
+    };
+    let kind = match pb::MinorBasisKind::try_from(kind) {
+        Ok(pb::MinorBasisKind::ParentalConsent) => BasisKind::ParentalConsent,
+        Ok(pb::MinorBasisKind::DesignatedCarer) => BasisKind::DesignatedCarer,
+        Ok(pb::MinorBasisKind::TreatedAsAdult) => BasisKind::TreatedAsAdult,
+        Ok(pb::MinorBasisKind::UrgentMatter) => BasisKind::UrgentMatter,
+        Ok(pb::MinorBasisKind::OtherStatutory) => BasisKind::OtherStatutory,
+        Ok(pb::MinorBasisKind::Unspecified) | Err(_) => {
+            return Err(Error::invalid(
+                "minor_basis.kind",
+                "must name a lawful exception",
+            ));
+        }
+    };
+    Ok(Some(crate::policy::minors::BasisClaim {
+        kind,
+        reference,
+        expires_at: optional_instant(&expires_at, "minor_basis.expires_at")?,
+    }))
+}

@@ -26,7 +26,12 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
         request: Request<pb::SubmitRecordRequest>,
     ) -> Result<Response<pb::SubmitRecordResponse>, Status> {
         let caller = caller(&request)?;
-        let pb::SubmitRecordRequest { record, request_id } = request.into_inner();
+        let pb::SubmitRecordRequest {
+            record,
+            request_id,
+            minor_basis,
+        } = request.into_inner();
+        let minor_basis = convert::minor_basis(minor_basis).map_err(into_status)?;
         let record = convert::departmental_record(record, "record", self.hub.clock().today())
             .map_err(into_status)?;
         let request_id = match request_id.trim() {
@@ -41,7 +46,14 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
         };
         let result = self
             .hub
-            .submit_record(&caller, SubmitRecord { record, request_id })
+            .submit_record(
+                &caller,
+                SubmitRecord {
+                    record,
+                    request_id,
+                    minor_basis,
+                },
+            )
             .await
             .map_err(into_status)?;
         let outcome = match result.outcome {

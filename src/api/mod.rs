@@ -2,6 +2,7 @@
 //! the generated `pb` types or `tonic::Status`.
 
 mod admin;
+mod audit;
 mod auth;
 mod consents;
 mod convert;
@@ -10,6 +11,7 @@ mod events;
 mod match_review;
 mod search;
 mod status;
+mod subject_rights;
 
 pub use auth::AuthLayer;
 pub use status::into_status;
@@ -60,6 +62,12 @@ pub fn routes(hub: Arc<Hub>) -> anyhow::Result<(Routes, tonic_health::server::He
         .add_service(pb::identity_server::IdentityServer::new(
             search::IdentityApi::new(hub.clone()),
         ))
+        .add_service(pb::subject_rights_server::SubjectRightsServer::new(
+            subject_rights::SubjectRightsApi::new(hub.clone()),
+        ))
+        .add_service(pb::audit_server::AuditServer::new(audit::AuditApi::new(
+            hub.clone(),
+        )))
         .add_service(pb::admin_server::AdminServer::new(admin::AdminApi::new(
             hub,
         )));
@@ -75,4 +83,6 @@ pub const SERVICE_NAMES: &[&str] = &[
     "scr.v1.Admin",
     "scr.v1.Search",
     "scr.v1.Identity",
+    "scr.v1.SubjectRights",
+    "scr.v1.Audit",
 ];

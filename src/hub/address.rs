@@ -75,6 +75,8 @@ impl Hub {
         cmd: &ChangeAddress,
     ) -> Result<(AddressChangeResult, Change)> {
         let customer = self.current_customer(&cmd.customer_id).await?;
+        self.check_visible(caller, &customer, || format!("customer {}", customer.id))
+            .await?;
         let linked: Vec<SystemCode> = customer.links.iter().map(|l| l.system.clone()).collect();
         authorize(
             caller,

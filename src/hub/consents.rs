@@ -27,6 +27,8 @@ impl Hub {
         evidence: Evidence,
     ) -> Result<ConsentEvent> {
         let customer = self.current_customer(customer_id).await?;
+        self.check_visible(caller, &customer, || format!("customer {customer_id}"))
+            .await?;
         let linked: Vec<SystemCode> = customer.links.iter().map(|l| l.system.clone()).collect();
         authorize(
             caller,
@@ -64,6 +66,8 @@ impl Hub {
         customer_id: &CustomerId,
     ) -> Result<ConsentList> {
         let customer = self.customer(customer_id).await?;
+        self.check_visible(caller, &customer, || format!("customer {customer_id}"))
+            .await?;
         let linked: Vec<SystemCode> = customer.links.iter().map(|l| l.system.clone()).collect();
         authorize(
             caller,

@@ -7,7 +7,7 @@ use super::{Hub, MAX_ATTEMPTS, parse_reason};
 use crate::auth::Caller;
 use crate::error::{Error, Result};
 use crate::policy::propagation::{EventKind, route};
-use crate::policy::{Action, authorize};
+use crate::policy::{Action, authorize, may_match_into};
 use crate::record::{Customer, CustomerId, PreviousAddress};
 use crate::review::{Lineage, LineageKind, LinkRef};
 use crate::store::{Change, Op, StoreError};
@@ -53,6 +53,14 @@ impl Hub {
     ) -> Result<Change> {
         let s = self.current_customer(survivor).await?;
         let m = self.current_customer(merged).await?;
+        // Nothing is matched into (or out of) a restricted record, by a
+        // steward either: merging would widen who sees it.
+        if !may_match_into(&s.flags) || !may_match_into(&m.flags) {
+            return Err(Error::FailedPrecondition {
+                reason: "CUSTOMER_RESTRICTED",
+                message: "a restricted customer cannot be merged".into(),
+            });
+        }
         let now = self.clock.now();
         let moved: Vec<LinkRef> = m.links.iter().map(link_ref).collect();
 
@@ -220,6 +228,7 @@ impl Hub {
                 created_at: now,
                 updated_at: now,
                 merged_into: None,
+                flags: Default::default(),
             },
         });
         change.ops.push(Op::MoveLinks {

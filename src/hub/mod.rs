@@ -3,26 +3,33 @@
 //! `Change` to the store.
 
 mod address;
+mod audit_log;
 mod callers;
 mod consents;
+mod erase;
 mod events;
 mod idempotency;
 pub mod linkage;
 mod merge;
+mod privacy;
 mod read;
 mod review;
+mod rights;
 mod search;
 mod submit;
+mod sweep;
 mod train;
 mod verify;
 
 pub use address::{AddressChangeResult, ChangeAddress, ShareWith};
+pub use audit_log::verify_audit_log;
 pub use callers::{CallerSource, ConfiguredCaller};
 pub use consents::ConsentList;
 pub use read::{ReadCustomer, ResolvedLink};
 pub use review::{ReviewDecision, ReviewPage};
 pub use search::{SearchHit, SearchPage, SearchRequest};
 pub use submit::{SubmitOutcome, SubmitRecord, SubmitResult};
+pub use sweep::SweepReport;
 pub use train::{TrainSummary, train_weights};
 pub use verify::{ClaimResult, IdentityClaims, Verification};
 
@@ -51,6 +58,13 @@ pub struct Hub {
     closing: tokio::sync::watch::Sender<bool>,
     /// The contact-centre search index (read side); `None` when not running.
     search: Option<Arc<crate::search::SearchIndex>>,
+    privacy: PrivacySettings,
+}
+
+/// The council's privacy settings the hub applies.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PrivacySettings {
+    pub minors: crate::policy::minors::MinorSettings,
 }
 
 const WRITE_LOCK_STRIPES: usize = 256;
@@ -71,7 +85,13 @@ impl Hub {
                 .collect(),
             closing: tokio::sync::watch::Sender::new(false),
             search: None,
+            privacy: PrivacySettings::default(),
         }
+    }
+
+    pub fn with_privacy(mut self, privacy: PrivacySettings) -> Self {
+        self.privacy = privacy;
+        self
     }
 
     /// Ends open subscriptions; called when the service begins to stop.
@@ -133,10 +153,10 @@ impl Hub {
         }
     }
 
-    /// What silences this customer's events (restricted records come with
-    /// the privacy policy).
-    fn restrictions(&self, _customer: &Customer) -> Restrictions {
-        Restrictions::default()
+    /// What silences this customer's events: restricted records and
+    /// restricted processing are never propagated.
+    fn restrictions(&self, customer: &Customer) -> Restrictions {
+        crate::policy::restrictions(&customer.flags)
     }
 
     /// One outbox event per receiving system, each told its own local IDs.
@@ -209,7 +229,7 @@ pub fn parse_purpose(raw: &str) -> Result<String> {
     )
 }
 
-fn parse_text(field: &str, raw: &str, missing: &str) -> Result<String> {
+pub(super) fn parse_text(field: &str, raw: &str, missing: &str) -> Result<String> {
     let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.is_empty() {
         return Err(Error::invalid(field, missing));

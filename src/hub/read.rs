@@ -44,6 +44,8 @@ impl Hub {
         if customer.merged_into.is_some() {
             return Err(Error::Internal("merge chain too long".into()));
         }
+        self.check_visible(caller, &customer, || format!("customer {id}"))
+            .await?;
         let linked: Vec<SystemCode> = customer.links.iter().map(|l| l.system.clone()).collect();
         authorize(
             caller,
@@ -78,6 +80,8 @@ impl Hub {
             .load_customer(&linked.customer_id)
             .await?
             .ok_or_else(|| Error::Internal("link points at a missing customer".into()))?;
+        self.check_visible(caller, &customer, || format!("link {system}/{local_id}"))
+            .await?;
         self.record_read(caller, "resolve_link", &customer.id, &purpose)
             .await?;
         Ok(ResolvedLink {

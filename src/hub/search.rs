@@ -71,10 +71,12 @@ impl Hub {
                 .map_err(|e| Error::Internal(e.to_string()))?
                 .map_err(|e| Error::Internal(format!("search failed: {e}")))?;
             let exhausted = hits.len() < want;
-            let visible: Vec<_> = hits
-                .into_iter()
-                .filter(|h| self.visible_in_search(caller, &h.doc))
-                .collect();
+            let mut visible = Vec::with_capacity(hits.len());
+            for hit in hits {
+                if self.visible_in_search(caller, &hit.doc).await? {
+                    visible.push(hit);
+                }
+            }
             if exhausted
                 || visible.len() > offset + page_size
                 || want >= 4 * (MAX_OFFSET + MAX_PAGE_SIZE)
@@ -129,11 +131,26 @@ impl Hub {
         })
     }
 
-    /// Whether this caller may see this customer in search results. Today
-    /// every current customer; restricted (need-to-know) records are
-    /// filtered here when the privacy policy lands (`doc.restricted`).
-    fn visible_in_search(&self, _caller: &Caller, doc: &SearchDoc) -> bool {
-        !doc.restricted
+    /// Whether this caller may see this customer in search results. Most
+    /// records are unrestricted in the index; for the others the store's
+    /// current flags and grants decide, by the same rule as a read.
+    async fn visible_in_search(&self, caller: &Caller, doc: &SearchDoc) -> Result<bool> {
+        if !doc.restricted {
+            return Ok(true);
+        }
+        let Ok(id) = CustomerId::parse(&doc.id) else {
+            return Ok(false);
+        };
+        let Some(customer) = self.store.load_customer(&id).await? else {
+            return Ok(false);
+        };
+        let grants = self.store.need_to_know_grants(&id).await?;
+        Ok(crate::policy::may_see(
+            caller,
+            &customer.flags,
+            &grants,
+            self.clock.now(),
+        ))
     }
 
     fn parse_search(&self, req: &SearchRequest) -> Result<(ParsedQuery, usize, usize, String)> {

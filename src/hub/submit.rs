@@ -5,8 +5,9 @@ use super::idempotency::fingerprint;
 use super::linkage::{LinkDecision, LinkOutcome, MAX_REVIEW_CANDIDATES, PER_KEY_LIMIT};
 use crate::auth::Caller;
 use crate::error::Result;
-use crate::policy::propagation::{EventKind, Restrictions, route};
-use crate::policy::{Action, authorize};
+use crate::policy::minors::{self, BasisClaim, Holding};
+use crate::policy::propagation::{EventKind, route};
+use crate::policy::{Action, authorize, may_match_into};
 use crate::record::{Customer, CustomerId, DepartmentalRecord, Link, PreviousAddress};
 use crate::review::{CandidateScore, Explanation, ReviewStatus, ReviewTask};
 use crate::store::{CandidateRecord, Change, LinkedRecord, Op};
@@ -17,6 +18,8 @@ use std::collections::HashSet;
 pub struct SubmitRecord {
     pub record: DepartmentalRecord,
     pub request_id: Option<String>,
+    /// The lawful exception claimed for a minor, if any.
+    pub minor_basis: Option<BasisClaim>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,13 +47,27 @@ impl Hub {
                 system: &cmd.record.system,
             },
         )?;
+        // Decided before anything is written, indexed or logged: a refused
+        // minor leaves no trace, not even a log line.
+        let holding = minors::evaluate(
+            cmd.record.person.date_of_birth,
+            cmd.minor_basis.as_ref(),
+            &cmd.record.system,
+            self.clock.now(),
+            &self.privacy.minors,
+        )?;
         let scope = format!("submit:{}", cmd.record.system);
-        let fingerprint = fingerprint(&cmd.record)?;
+        // Records without a claim keep the fingerprint they always had, so
+        // earlier idempotency keys still replay.
+        let fingerprint = match &cmd.minor_basis {
+            None => fingerprint(&cmd.record)?,
+            Some(claim) => fingerprint(&(&cmd.record, claim))?,
+        };
         let link_key = format!("{}/{}", cmd.record.system, cmd.record.local_id);
         let _guard = self.lock_keys(&[&link_key]).await;
         let result = self
             .run_idempotent(&scope, cmd.request_id.as_deref(), &fingerprint, || {
-                self.plan_submit(caller, &cmd.record)
+                self.plan_submit(caller, &cmd.record, &holding)
             })
             .await?;
         tracing::info!(customer_id = %result.customer_id, outcome = ?result.outcome, "record submitted");
@@ -61,17 +78,30 @@ impl Hub {
         &self,
         caller: &Caller,
         record: &DepartmentalRecord,
+        holding: &Holding,
     ) -> Result<(SubmitResult, Change)> {
         if let Some(linked) = self
             .store
             .find_link(&record.system, &record.local_id)
             .await?
         {
-            return self.plan_update(caller, record, linked).await;
+            return self.plan_update(caller, record, linked, holding).await;
         }
+        self.refuse_erased(record).await?;
         let now = self.clock.now();
         let index = self.linker.index(&record.person);
-        let candidates = self.store.candidates(&index.keys, PER_KEY_LIMIT).await?;
+        // A minor's record on an exception is never matched to anyone: it
+        // stays a customer of its own, seen on need-to-know only.
+        let candidates: Vec<CandidateRecord> = match holding {
+            Holding::Restricted(_) => Vec::new(),
+            Holding::Adult => self
+                .store
+                .candidates(&index.keys, PER_KEY_LIMIT)
+                .await?
+                .into_iter()
+                .filter(|c| may_match_into(&c.flags))
+                .collect(),
+        };
         let decision = self.linker.decide(&index, &candidates);
         let mut change = Change::default();
         let mut review_task_ids = Vec::new();
@@ -86,11 +116,11 @@ impl Hub {
                 *confidence,
             ),
             LinkOutcome::New => {
-                let id = self.new_customer(record, &mut change);
+                let id = self.new_customer(record, holding, &mut change);
                 (id, SubmitOutcome::NewCustomer, "new_customer", 1.0)
             }
             LinkOutcome::Possible { candidates } => {
-                let id = self.new_customer(record, &mut change);
+                let id = self.new_customer(record, holding, &mut change);
                 for (candidate, score, explanation) in candidates.iter().take(MAX_REVIEW_CANDIDATES)
                 {
                     let task = review_task(&id, candidate, *score, explanation, now);
@@ -119,7 +149,18 @@ impl Hub {
         // Only the system linked hears of it: other departments learning
         // which services a person uses would be a disclosure in itself.
         let new_link = [link];
-        let recipients = route(EventKind::RecordLinked, &new_link, Restrictions::default());
+        let flags = match holding {
+            Holding::Restricted(basis) => crate::record::Flags {
+                minor_basis: Some(basis.clone()),
+                ..Default::default()
+            },
+            Holding::Adult => Default::default(),
+        };
+        let recipients = route(
+            EventKind::RecordLinked,
+            &new_link,
+            crate::policy::restrictions(&flags),
+        );
         change.events.extend(self.events(
             EventKind::RecordLinked,
             &customer_id,
@@ -136,7 +177,12 @@ impl Hub {
         Ok((result, change))
     }
 
-    fn new_customer(&self, record: &DepartmentalRecord, change: &mut Change) -> CustomerId {
+    fn new_customer(
+        &self,
+        record: &DepartmentalRecord,
+        holding: &Holding,
+        change: &mut Change,
+    ) -> CustomerId {
         let now = self.clock.now();
         let id = CustomerId::generate();
         change.ops.push(Op::InsertCustomer {
@@ -149,6 +195,13 @@ impl Hub {
                 created_at: now,
                 updated_at: now,
                 merged_into: None,
+                flags: crate::record::Flags {
+                    minor_basis: match holding {
+                        Holding::Restricted(basis) => Some(basis.clone()),
+                        Holding::Adult => None,
+                    },
+                    ..Default::default()
+                },
             },
         });
         id
@@ -163,11 +216,24 @@ impl Hub {
         caller: &Caller,
         record: &DepartmentalRecord,
         linked: LinkedRecord,
+        holding: &Holding,
     ) -> Result<(SubmitResult, Change)> {
         let now = self.clock.now();
-        let customer = self.customer(&linked.customer_id).await?;
+        let mut customer = self.customer(&linked.customer_id).await?;
         let mut change = Change::default();
         let mut review_task_ids = Vec::new();
+        // A (renewed) exception restricts the customer from now on; an
+        // adult's record leaves the flags to the sweep and the DPO.
+        if let Holding::Restricted(basis) = holding
+            && customer.flags.minor_basis.as_ref() != Some(basis)
+        {
+            customer.flags.minor_basis = Some(basis.clone());
+            change.ops.push(Op::SetFlags {
+                id: customer.id.clone(),
+                flags: customer.flags.clone(),
+            });
+        }
+        let matchable = may_match_into(&customer.flags);
         if linked.record != *record {
             let index = self.linker.index(&record.person);
             let candidates: Vec<CandidateRecord> = self
@@ -175,7 +241,7 @@ impl Hub {
                 .candidates(&index.keys, PER_KEY_LIMIT)
                 .await?
                 .into_iter()
-                .filter(|c| c.customer_id != customer.id)
+                .filter(|c| matchable && c.customer_id != customer.id && may_match_into(&c.flags))
                 .collect();
             let decision = self.linker.decide(&index, &candidates);
             let proposals = match decision.outcome {

@@ -1,8 +1,10 @@
 //! The role table of DESIGN.md as one function.
 
+use super::propagation::Restrictions;
 use crate::auth::{Caller, Role};
 use crate::error::Error;
-use crate::record::SystemCode;
+use crate::record::{Flags, NeedToKnowGrant, SystemCode};
+use chrono::{DateTime, Utc};
 
 /// What a caller wants to do.
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +31,14 @@ pub enum Action<'a> {
     VerifyIdentity,
     /// Set a customer's identity-verification facts.
     SetVerificationFacts { linked_systems: &'a [SystemCode] },
+    /// Grant or revoke need-to-know access to a restricted record.
+    ManageNeedToKnow,
+    /// List who accessed a customer's record.
+    ReadAudit,
+    /// Restrict processing, place legal holds, erase: the DPO's decisions.
+    SubjectRights,
+    /// Check the audit log's hash chain (reveals no personal data).
+    VerifyAudit,
 }
 
 impl Action<'_> {
@@ -45,6 +55,10 @@ impl Action<'_> {
             Action::Search => "search customers",
             Action::VerifyIdentity => "verify identities",
             Action::SetVerificationFacts { .. } => "set verification facts",
+            Action::ManageNeedToKnow => "grant need-to-know access",
+            Action::ReadAudit => "read the audit trail",
+            Action::SubjectRights => "act on subject-rights requests",
+            Action::VerifyAudit => "verify the audit log",
         }
     }
 }
@@ -75,6 +89,8 @@ pub fn authorize(caller: &Caller, action: Action<'_>) -> Result<(), Error> {
         (Role::Department, Action::SetVerificationFacts { linked_systems }) => {
             own_system.is_some_and(|own| linked_systems.contains(own))
         }
+        (Role::Dpo, Action::ManageNeedToKnow | Action::ReadAudit | Action::SubjectRights) => true,
+        (Role::Dpo | Role::Admin, Action::VerifyAudit) => true,
         _ => false,
     };
     if allowed {
@@ -99,6 +115,48 @@ pub fn authorize(caller: &Caller, action: Action<'_>) -> Result<(), Error> {
         caller.role,
         action.name()
     )))
+}
+
+/// Whether this caller may see this customer at all, whatever its role
+/// allows: a minor's restricted record only for the DPO, the system that
+/// submitted it and holders of an unexpired need-to-know grant; a record
+/// whose processing is restricted for the DPO alone. A hidden record is
+/// answered as not found, so its existence is not disclosed either.
+pub fn may_see(
+    caller: &Caller,
+    flags: &Flags,
+    grants: &[NeedToKnowGrant],
+    now: DateTime<Utc>,
+) -> bool {
+    if caller.role == Role::Dpo {
+        return true;
+    }
+    if flags.processing_restricted {
+        return false;
+    }
+    match &flags.minor_basis {
+        None => true,
+        Some(basis) => {
+            (caller.role == Role::Department && caller.system.as_ref() == Some(&basis.system))
+                || grants
+                    .iter()
+                    .any(|g| g.grantee == caller.name && g.active(now))
+        }
+    }
+}
+
+/// A new record is never matched into a restricted customer: linking would
+/// widen who learns of them.
+pub fn may_match_into(flags: &Flags) -> bool {
+    !flags.restricted() && !flags.processing_restricted
+}
+
+/// What silences a customer's events.
+pub fn restrictions(flags: &Flags) -> Restrictions {
+    Restrictions {
+        restricted: flags.restricted(),
+        processing_restricted: flags.processing_restricted,
+    }
 }
 
 #[cfg(test)]
@@ -203,5 +261,77 @@ mod tests {
                 .is_err()
             );
         }
+    }
+
+    fn restricted_flags() -> Flags {
+        Flags {
+            minor_basis: Some(crate::record::MinorBasis {
+                kind: crate::record::BasisKind::ParentalConsent,
+                reference: "G-1".into(),
+                system: SystemCode::parse("libraries").unwrap(),
+                recorded_at: DateTime::UNIX_EPOCH,
+                expires_at: None,
+            }),
+            ..Flags::default()
+        }
+    }
+
+    fn grant(grantee: &str, expires: i64, revoked: bool) -> NeedToKnowGrant {
+        NeedToKnowGrant {
+            customer_id: crate::record::CustomerId::generate(),
+            grantee: grantee.into(),
+            reason: "case".into(),
+            granted_by: "dpo".into(),
+            granted_at: DateTime::UNIX_EPOCH,
+            expires_at: DateTime::from_timestamp(expires, 0).unwrap(),
+            revoked_at: revoked.then_some(DateTime::UNIX_EPOCH),
+        }
+    }
+
+    #[test]
+    fn restricted_records_are_seen_on_need_to_know_only() {
+        let flags = restricted_flags();
+        let now = DateTime::from_timestamp(100, 0).unwrap();
+        let submitter = caller(Role::Department, Some("libraries"));
+        let other_dept = caller(Role::Department, Some("waste"));
+        let agent = caller(Role::Agent, None);
+        let steward = caller(Role::Steward, None);
+        let dpo = caller(Role::Dpo, None);
+        assert!(may_see(&submitter, &flags, &[], now));
+        assert!(may_see(&dpo, &flags, &[], now));
+        assert!(!may_see(&other_dept, &flags, &[], now));
+        assert!(!may_see(&agent, &flags, &[], now));
+        assert!(!may_see(&steward, &flags, &[], now));
+        assert!(may_see(&agent, &flags, &[grant("t", 200, false)], now));
+        assert!(
+            !may_see(&agent, &flags, &[grant("t", 100, false)], now),
+            "expired"
+        );
+        assert!(
+            !may_see(&agent, &flags, &[grant("t", 200, true)], now),
+            "revoked"
+        );
+        assert!(!may_see(&agent, &flags, &[grant("other", 200, false)], now));
+        assert!(may_see(&agent, &Flags::default(), &[], now));
+        assert!(!may_match_into(&flags));
+        assert!(restrictions(&flags).restricted);
+    }
+
+    #[test]
+    fn processing_restriction_leaves_the_dpo_alone() {
+        let flags = Flags {
+            processing_restricted: true,
+            ..Flags::default()
+        };
+        let now = DateTime::from_timestamp(100, 0).unwrap();
+        for role in Role::ALL {
+            let system = role.needs_system().then_some("libraries");
+            let c = caller(role, system);
+            assert_eq!(
+                may_see(&c, &flags, &[grant("t", 200, false)], now),
+                role == Role::Dpo
+            );
+        }
+        assert!(!may_match_into(&flags));
     }
 }

@@ -2,6 +2,7 @@
 //! told of a change? No I/O; these decisions are made here and nowhere else.
 
 mod access;
+pub mod minors;
 pub mod propagation;
 
-pub use access::{Action, authorize};
+pub use access::{Action, authorize, may_match_into, may_see, restrictions};

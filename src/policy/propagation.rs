@@ -84,14 +84,17 @@ pub fn route_address_change(
 }
 
 /// Other events go to every holding system, unless the record is restricted.
-/// `ProcessingRestricted` itself is the one event a restriction sends.
+/// `ProcessingRestricted` itself is the one event a restriction sends, and
+/// `CustomerErased` always goes: the holders already know the person, and
+/// must hear that the hub's copy is gone.
 pub fn route(
     kind: EventKind,
     links: &[Link],
     restrictions: Restrictions,
 ) -> Vec<(SystemCode, Vec<LocalId>)> {
-    let silenced = restrictions.restricted
-        || (restrictions.processing_restricted && kind != EventKind::ProcessingRestricted);
+    let silenced = kind != EventKind::CustomerErased
+        && (restrictions.restricted
+            || (restrictions.processing_restricted && kind != EventKind::ProcessingRestricted));
     if silenced { Vec::new() } else { holders(links) }
 }
 
@@ -168,5 +171,10 @@ mod tests {
             route(EventKind::ProcessingRestricted, &links, processing).len(),
             1
         );
+        let minor = Restrictions {
+            restricted: true,
+            processing_restricted: false,
+        };
+        assert_eq!(route(EventKind::CustomerErased, &links, minor).len(), 1);
     }
 }

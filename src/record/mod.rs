@@ -3,12 +3,14 @@
 
 mod address;
 mod birth_date;
+mod flags;
 mod ids;
 mod name;
 mod postcode;
 
 pub use address::{Address, Uprn};
 pub use birth_date::BirthDate;
+pub use flags::{BasisKind, Flags, LegalHold, MinorBasis, NeedToKnowGrant};
 pub use ids::{CustomerId, LocalId, SystemCode};
 pub use name::PersonName;
 pub use postcode::{Postcode, is_outward};
@@ -142,4 +144,5 @@ pub struct Customer {
     pub updated_at: DateTime<Utc>,
     /// Set once this customer was merged into another (its survivor).
     pub merged_into: Option<CustomerId>,
+    pub flags: Flags,
 }

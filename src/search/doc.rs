@@ -30,7 +30,8 @@ pub struct SearchDoc {
     pub previous_postcodes: Vec<String>,
     pub address: Vec<String>,
     pub previous_address: Vec<String>,
-    /// Restricted (need-to-know) records; wired by the privacy policy.
+    /// Held on a minor's exception or processing restricted: shown only to
+    /// callers the privacy policy lets see it (checked per hit).
     pub restricted: bool,
 }
 

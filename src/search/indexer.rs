@@ -251,10 +251,7 @@ pub async fn load_doc(store: &dyn Store, id: &CustomerId) -> StoreResult<Option<
         .map(|p| &p.address)
         .collect();
     let others: Vec<&Person> = others.iter().collect();
-    Ok(Some(SearchDoc::new(
-        &customer.id,
-        &customer.person,
-        &previous,
-        &others,
-    )))
+    let mut doc = SearchDoc::new(&customer.id, &customer.person, &previous, &others);
+    doc.restricted = customer.flags.restricted() || customer.flags.processing_restricted;
+    Ok(Some(doc))
 }

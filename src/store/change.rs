@@ -2,7 +2,9 @@
 //! its audit entries and outbox events, written together or not at all.
 
 use crate::auth::Role;
-use crate::record::{Customer, CustomerId, DepartmentalRecord, Link, Person, PreviousAddress};
+use crate::record::{
+    Customer, CustomerId, DepartmentalRecord, Flags, Link, NeedToKnowGrant, Person, PreviousAddress,
+};
 use crate::review::{Lineage, LinkRef, ReviewStatus, ReviewTask};
 use chrono::{DateTime, Utc};
 
@@ -90,6 +92,29 @@ pub enum Op {
         b: CustomerId,
     },
     InsertConsent(crate::consent::ConsentEvent),
+    /// Replaces the customer's privacy flags (restriction, minor's basis,
+    /// legal hold). Callers serialise on the customer's lock.
+    SetFlags {
+        id: CustomerId,
+        flags: Flags,
+    },
+    InsertGrant(NeedToKnowGrant),
+    /// Deletes the customer's personal data everywhere (with any customers
+    /// merged into it) and leaves the tombstone: the ID, why, by whom, and
+    /// the SHA-256 of each departmental ID it held.
+    EraseCustomer {
+        id: CustomerId,
+        link_hashes: Vec<String>,
+        reason: String,
+        by: String,
+        at: DateTime<Utc>,
+    },
+    /// Revokes the grantee's active grants on the customer.
+    RevokeGrants {
+        customer_id: CustomerId,
+        grantee: String,
+        at: DateTime<Utc>,
+    },
     SaveWeights {
         weights: String,
         pairs: i64,
@@ -136,7 +161,11 @@ impl Op {
             Op::UpdateCustomer { id, .. }
             | Op::TouchCustomer { id, .. }
             | Op::AddPreviousAddresses { id, .. }
-            | Op::MarkMerged { id, .. } => Some(id),
+            | Op::MarkMerged { id, .. }
+            // Restriction flags decide who may find the record; an erased
+            // customer no longer loads, so the indexer drops it.
+            | Op::SetFlags { id, .. }
+            | Op::EraseCustomer { id, .. } => Some(id),
             Op::InsertLink { customer_id, .. } => Some(customer_id),
             // Both ends change; `changed_customers` adds `to`.
             Op::MoveLinks { from, .. } => Some(from),
@@ -148,6 +177,9 @@ impl Op {
             | Op::InsertDistinctPair { .. }
             | Op::DeleteDistinctPair { .. }
             | Op::InsertConsent(_)
+            // Grants are checked per caller when searching.
+            | Op::InsertGrant(_)
+            | Op::RevokeGrants { .. }
             | Op::SaveWeights { .. }
             | Op::SetVerificationFacts { .. }
             | Op::RecordVerificationAttempt { .. }
@@ -205,6 +237,24 @@ pub struct AuditEntry {
     pub purpose: Option<String>,
 }
 
+/// An audit entry as stored, with its place in the hash chain (no hashes
+/// for entries written before the chain existed).
+#[derive(Debug, Clone)]
+pub struct StoredAudit {
+    pub seq: i64,
+    pub entry: AuditEntry,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+}
+
+/// The chain's head: how many chained entries there are, and the last.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditHead {
+    pub entries: i64,
+    pub last_seq: i64,
+    pub hash: String,
+}
+
 /// One event for one receiving system (routing is decided before writing).
 #[derive(Debug, Clone)]
 pub struct NewEvent {
@@ -236,6 +286,8 @@ pub struct RegisteredCaller {
 #[derive(Debug, Clone)]
 pub struct CandidateRecord {
     pub customer_id: CustomerId,
+    /// The customer's flags: restricted customers are not matched into.
+    pub flags: Flags,
     pub link: LinkRef,
     pub normalised: String,
 }

@@ -4,13 +4,14 @@
 
 mod change;
 mod postgres;
+mod privacy_rows;
 mod rows;
 mod sql;
 mod sqlite;
 
 pub use change::{
-    AuditEntry, CandidateRecord, Change, MatchIndex, NewEvent, Op, RegisteredCaller, StoredEvent,
-    StoredRequest, VerificationFact,
+    AuditEntry, AuditHead, CandidateRecord, Change, MatchIndex, NewEvent, Op, RegisteredCaller,
+    StoredAudit, StoredEvent, StoredRequest, VerificationFact,
 };
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -220,6 +221,26 @@ pub trait Store: Send + Sync + 'static {
     /// Writes the change — state, audit entries and outbox events — in one
     /// transaction. Returns the sequence number of its last event, if any.
     async fn apply(&self, change: Change) -> StoreResult<Option<i64>>;
+
+    /// Need-to-know grants on a customer, revoked and expired included.
+    async fn need_to_know_grants(
+        &self,
+        customer: &CustomerId,
+    ) -> StoreResult<Vec<crate::record::NeedToKnowGrant>>;
+
+    /// The customer an erased departmental ID (its `link_hash`) belonged to.
+    async fn erased_link(&self, link_hash: &str) -> StoreResult<Option<CustomerId>>;
+
+    /// Customers held on a minor's exception (for the sweep).
+    async fn restricted_customers(&self) -> StoreResult<Vec<CustomerId>>;
+
+    /// Audit entries after `after_seq` in sequence order.
+    async fn audit_entries(&self, after_seq: i64, limit: i64) -> StoreResult<Vec<StoredAudit>>;
+
+    /// Audit entries naming the customer, oldest first.
+    async fn access_records(&self, customer: &CustomerId) -> StoreResult<Vec<StoredAudit>>;
+
+    async fn audit_head(&self) -> StoreResult<AuditHead>;
 
     /// An active (unrevoked) registered caller by token hash.
     async fn caller_by_token_hash(&self, token_sha256: &str) -> StoreResult<Option<Caller>>;

@@ -11,7 +11,7 @@ use crate::record::{
 use crate::review::{Lineage, LineageKind, LinkRef, ReviewStatus, ReviewTask};
 use chrono::{DateTime, NaiveDate, Utc};
 
-fn corrupt(what: &str) -> StoreError {
+pub(super) fn corrupt(what: &str) -> StoreError {
     StoreError::Internal(format!("stored {what} is not valid"))
 }
 
@@ -62,6 +62,9 @@ pub struct CustomerRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub merged_into: Option<String>,
+    pub minor_basis: Option<String>,
+    pub processing_restricted: bool,
+    pub legal_hold: Option<String>,
 }
 
 impl CustomerRow {
@@ -82,6 +85,11 @@ impl CustomerRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             merged_into: self.merged_into.as_deref().map(customer_id).transpose()?,
+            flags: super::privacy_rows::flags(
+                self.minor_basis.as_deref(),
+                self.processing_restricted,
+                self.legal_hold.as_deref(),
+            )?,
         })
     }
 
@@ -200,12 +208,20 @@ pub struct CandidateRow {
     pub system: String,
     pub local_id: String,
     pub match_data: String,
+    pub minor_basis: Option<String>,
+    pub processing_restricted: bool,
+    pub legal_hold: Option<String>,
 }
 
 impl CandidateRow {
     pub fn into_candidate(self) -> StoreResult<CandidateRecord> {
         Ok(CandidateRecord {
             customer_id: customer_id(&self.customer_id)?,
+            flags: super::privacy_rows::flags(
+                self.minor_basis.as_deref(),
+                self.processing_restricted,
+                self.legal_hold.as_deref(),
+            )?,
             link: link_ref(&self.system, &self.local_id)?,
             normalised: self.match_data,
         })

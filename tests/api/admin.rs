@@ -137,6 +137,7 @@ async fn first_start_writes_a_private_admin_token() {
         log_format: LogFormat::Pretty,
         nats: None,
         callers: Vec::new(),
+        privacy: Default::default(),
     };
     let path = data_dir.path().join("admin.token");
     let app = start(settings.clone(), data_dir).await;

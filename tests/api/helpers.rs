@@ -90,6 +90,7 @@ pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
         log_format: LogFormat::Pretty,
         nats: None,
         callers: configured_callers(),
+        privacy: Default::default(),
     };
     Some(start(settings, data_dir).await)
 }
@@ -185,6 +186,7 @@ pub fn submit(record: pb::DepartmentalRecord, request_id: &str) -> pb::SubmitRec
     pb::SubmitRecordRequest {
         record: Some(record),
         request_id: request_id.into(),
+        minor_basis: None,
     }
 }
 
@@ -195,4 +197,58 @@ pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
         .get_details_bad_request()
         .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
         .unwrap_or_default()
+}
+
+pub use pb::audit_client::AuditClient;
+pub use pb::subject_rights_client::SubjectRightsClient;
+
+impl TestApp {
+    pub fn subject_rights(&self) -> SubjectRightsClient<Channel> {
+        SubjectRightsClient::new(self.channel.clone())
+    }
+
+    pub fn audit(&self) -> AuditClient<Channel> {
+        AuditClient::new(self.channel.clone())
+    }
+
+    /// A connection to the server's SQLite file, to inspect what it holds.
+    pub async fn sqlite(&self) -> sqlx::SqlitePool {
+        let url = format!("sqlite://{}", self.data_dir.path().join("scr.db").display());
+        sqlx::SqlitePool::connect(&url).await.unwrap()
+    }
+}
+
+/// The google.rpc.ErrorInfo reason of a status, if any.
+pub fn error_reason(status: &tonic::Status) -> Option<String> {
+    use tonic_types::StatusExt;
+    status.get_details_error_info().map(|i| i.reason)
+}
+
+/// A date of birth `years` ago today (UK calendar), less a week so the
+/// person is safely that age whatever the hour.
+pub fn born_years_ago(years: u32) -> String {
+    let today = scr_hub::policy::minors::uk_today(chrono::Utc::now());
+    let date = today - chrono::Months::new(12 * years) - chrono::Days::new(7);
+    date.format("%Y-%m-%d").to_string()
+}
+
+/// A 12-year-old's record.
+pub fn child(system: &str, local_id: &str) -> pb::DepartmentalRecord {
+    pb::DepartmentalRecord {
+        system: system.into(),
+        local_id: local_id.into(),
+        name: Some(pb::PersonName {
+            given: "Tobiasz".into(),
+            middle: String::new(),
+            family: "Wojciechowski".into(),
+        }),
+        date_of_birth: born_years_ago(12),
+        gender: pb::Gender::Male.into(),
+        address: Some(pb::Address {
+            lines: vec!["7 Quarrington Grove".into()],
+            town: "Birmingham".into(),
+            postcode: "B29 7QW".into(),
+            uprn: String::new(),
+        }),
+    }
 }

@@ -3,12 +3,16 @@
 mod helpers;
 
 mod admin;
+mod audit;
 mod auth;
 mod customer_records;
 mod events;
 mod match_review;
+mod minors;
 mod processes;
+mod rights;
 mod search;
 mod service;
+mod sweep;
 mod train;
 mod verify;

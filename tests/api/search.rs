@@ -373,6 +373,7 @@ async fn a_lost_index_is_rebuilt_from_the_store() {
         database_url: format!("sqlite://{}", data_dir.path().join("scr.db").display()),
         log_format: LogFormat::Pretty,
         nats: None,
+        privacy: Default::default(),
         callers: configured_callers(),
     };
     let index_dir = settings.index_dir();

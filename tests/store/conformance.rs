@@ -59,6 +59,7 @@ fn new_customer(postcode: &str) -> Customer {
         created_at: at(0),
         updated_at: at(0),
         merged_into: None,
+        flags: Default::default(),
     }
 }
 

@@ -4,6 +4,7 @@
 mod postgres;
 
 mod conformance;
+mod privacy;
 
 use scr_hub::store::Store;
 use std::sync::Arc;
@@ -13,6 +14,51 @@ pub async fn sqlite_store() -> (Arc<dyn Store>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("scr.db").display());
     (scr_hub::store::open(&url).await.unwrap(), dir)
+}
+
+/// Raw SQL on a test store's database, to tamper with it.
+pub struct RawSql(String);
+
+impl RawSql {
+    pub async fn run(&self, statement: &str) {
+        use sqlx::Connection;
+        if self.0.starts_with("sqlite:") {
+            let mut conn = sqlx::SqliteConnection::connect(&self.0).await.unwrap();
+            sqlx::query(statement).execute(&mut conn).await.unwrap();
+        } else {
+            let mut conn = sqlx::PgConnection::connect(&self.0).await.unwrap();
+            sqlx::query(statement).execute(&mut conn).await.unwrap();
+        }
+    }
+}
+
+/// Declares tests that also get raw SQL access, once per backend.
+#[macro_export]
+macro_rules! conformance_with_sql {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_sql {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let url = format!("sqlite://{}", dir.path().join("scr.db").display());
+                    let store = scr_hub::store::open(&url).await.unwrap();
+                    super::$name(store, $crate::RawSql(url)).await;
+                }
+            )*
+        }
+        mod postgres_sql {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(url) = $crate::postgres::fresh_database().await {
+                        let store = scr_hub::store::open(&url).await.unwrap();
+                        super::$name(store, $crate::RawSql(url)).await;
+                    }
+                }
+            )*
+        }
+    };
 }
 
 /// A fresh PostgreSQL store, or `None` when PostgreSQL tests are off.

@@ -4,9 +4,11 @@
 //! conformance suite in tests/store checks it on both.
 
 mod ops;
+mod privacy;
 mod reads;
 
 pub(crate) use ops::impl_ops;
+pub(crate) use privacy::impl_privacy;
 pub(crate) use reads::impl_reads;
 
 /// Implements `Store` for a struct with `read` and `write` pools of `$db`.
@@ -14,6 +16,7 @@ macro_rules! impl_store {
     ($store:ty, $db:ty) => {
         $crate::store::sql::impl_ops!($store, $db);
         $crate::store::sql::impl_reads!($store, $db);
+        $crate::store::sql::impl_privacy!($store, $db);
 
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
@@ -294,18 +297,7 @@ macro_rules! impl_store {
                     Self::apply_op(&mut tx, op).await?;
                 }
                 for entry in &change.audit {
-                    sqlx::query(
-                        "INSERT INTO audit_log (at, caller, role, operation, customer_id, purpose) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(entry.at)
-                    .bind(&entry.caller)
-                    .bind(entry.role.as_str())
-                    .bind(&entry.operation)
-                    .bind(entry.customer_id.as_ref().map(|c| c.as_str()))
-                    .bind(&entry.purpose)
-                    .execute(&mut *tx)
-                    .await?;
+                    Self::append_audit(&mut tx, entry).await?;
                 }
                 let mut changed = change.changed_customers();
                 for op in &change.ops {
@@ -362,6 +354,45 @@ macro_rules! impl_store {
                     self.signal.send_modify(|n| *n = n.wrapping_add(1));
                 }
                 Ok(last_seq)
+            }
+
+            async fn need_to_know_grants(
+                &self,
+                customer: &$crate::record::CustomerId,
+            ) -> $crate::store::StoreResult<Vec<$crate::record::NeedToKnowGrant>> {
+                self.read_grants(customer).await
+            }
+
+            async fn erased_link(
+                &self,
+                link_hash: &str,
+            ) -> $crate::store::StoreResult<Option<$crate::record::CustomerId>> {
+                self.read_erased_link(link_hash).await
+            }
+
+            async fn restricted_customers(
+                &self,
+            ) -> $crate::store::StoreResult<Vec<$crate::record::CustomerId>> {
+                self.read_restricted_customers().await
+            }
+
+            async fn audit_entries(
+                &self,
+                after_seq: i64,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::StoredAudit>> {
+                self.read_audit(None, after_seq, limit).await
+            }
+
+            async fn access_records(
+                &self,
+                customer: &$crate::record::CustomerId,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::StoredAudit>> {
+                self.read_audit(Some(customer), 0, i64::MAX).await
+            }
+
+            async fn audit_head(&self) -> $crate::store::StoreResult<$crate::store::AuditHead> {
+                self.read_audit_head().await
             }
 
             async fn caller_by_token_hash(

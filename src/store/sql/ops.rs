@@ -13,11 +13,13 @@ macro_rules! impl_ops {
                 match op {
                     Op::InsertCustomer { customer } => {
                         let p = &customer.person;
+                        let (basis, processing, hold) =
+                            $crate::store::privacy_rows::flag_columns(&customer.flags)?;
                         sqlx::query(
                             "INSERT INTO customers (id, given_name, middle_name, family_name, \
                              date_of_birth, gender, address_lines, town, postcode, uprn, version, \
-                             created_at, updated_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                             created_at, updated_at, minor_basis, processing_restricted, legal_hold) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
                         )
                         .bind(customer.id.as_str())
                         .bind(&p.name.given)
@@ -32,6 +34,9 @@ macro_rules! impl_ops {
                         .bind(customer.version)
                         .bind(customer.created_at)
                         .bind(customer.updated_at)
+                        .bind(basis)
+                        .bind(processing)
+                        .bind(hold)
                         .execute(&mut **tx)
                         .await?;
                     }
@@ -265,6 +270,12 @@ macro_rules! impl_ops {
                         .bind(c.at)
                         .execute(&mut **tx)
                         .await?;
+                    }
+                    Op::SetFlags { .. }
+                    | Op::InsertGrant(_)
+                    | Op::RevokeGrants { .. }
+                    | Op::EraseCustomer { .. } => {
+                        Self::apply_privacy_op(tx, op).await?;
                     }
                     Op::SaveWeights { weights, pairs, at } => {
                         sqlx::query("INSERT INTO match_weights (weights, pairs, trained_at) VALUES ($1, $2, $3)")

@@ -30,8 +30,10 @@ macro_rules! impl_reads {
                 let mut found = Vec::new();
                 for key in keys {
                     let rows: Vec<CandidateRow> = sqlx::query_as(
-                        "SELECT l.customer_id, l.system, l.local_id, l.match_data \
+                        "SELECT l.customer_id, l.system, l.local_id, l.match_data, c.minor_basis, \
+                         c.processing_restricted, c.legal_hold \
                          FROM link_keys k JOIN links l ON l.system = k.system AND l.local_id = k.local_id \
+                         JOIN customers c ON c.id = l.customer_id \
                          WHERE k.match_key = $1 LIMIT $2",
                     )
                     .bind(key)
@@ -60,9 +62,11 @@ macro_rules! impl_reads {
                     .map(|a| (a.system.as_str(), a.local_id.as_str()))
                     .unwrap_or(("", ""));
                 let rows: Vec<CandidateRow> = sqlx::query_as(
-                    "SELECT customer_id, system, local_id, match_data FROM links \
-                     WHERE system > $1 OR (system = $2 AND local_id > $3) \
-                     ORDER BY system, local_id LIMIT $4",
+                    "SELECT l.customer_id, l.system, l.local_id, l.match_data, c.minor_basis, \
+                     c.processing_restricted, c.legal_hold \
+                     FROM links l JOIN customers c ON c.id = l.customer_id \
+                     WHERE l.system > $1 OR (l.system = $2 AND l.local_id > $3) \
+                     ORDER BY l.system, l.local_id LIMIT $4",
                 )
                 .bind(system)
                 .bind(system)
@@ -80,8 +84,8 @@ macro_rules! impl_reads {
                 use $crate::store::rows::{CustomerRow, LinkRow, PreviousAddressRow};
                 let Some(row): Option<CustomerRow> = sqlx::query_as(
                     "SELECT id, given_name, middle_name, family_name, date_of_birth, gender, \
-                     address_lines, town, postcode, uprn, version, created_at, updated_at, merged_into \
-                     FROM customers WHERE id = $1",
+                     address_lines, town, postcode, uprn, version, created_at, updated_at, merged_into, \
+                     minor_basis, processing_restricted, legal_hold FROM customers WHERE id = $1",
                 )
                 .bind(id.as_str())
                 .fetch_optional(&self.read)
