@@ -469,3 +469,45 @@ async fn a_subscriber_hears_only_its_own_system() {
     assert_nothing_before_marker(&app, &mut waste, "waste", "W-1").await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_processing_restriction_silences_every_later_change() {
+    let app = spawn_app().await;
+    let id = submit_as(&app, record("libraries", "L-1")).await;
+    submit_as(&app, record("waste", "W-1")).await;
+    app.consents()
+        .grant_consent(authed(
+            "agent",
+            pb::GrantConsentRequest {
+                customer_id: id.clone(),
+                system: "waste".into(),
+                scope: pb::ConsentScope::AddressChanges.into(),
+                evidence: Some(evidence()),
+            },
+        ))
+        .await
+        .unwrap();
+    let mut waste = subscribe(&app, "waste-feed", "waste", Some(0)).await;
+    assert_eq!(next(&mut waste).await.r#type, "record_linked");
+
+    app.subject_rights()
+        .restrict_processing(authed(
+            "dpo",
+            pb::RestrictionRequest {
+                customer_id: id.clone(),
+                reason: "accuracy contested".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    let restricted = next(&mut waste).await;
+    assert_eq!(restricted.r#type, "processing_restricted");
+    assert_eq!(restricted.subject, id);
+
+    // Libraries reports a move: consent stands, but nothing is passed on.
+    let mut moved = record("libraries", "L-1");
+    moved.address = Some(new_address("3 Selly Park Road", "B29 7PN"));
+    submit_as(&app, moved).await;
+    assert_nothing_before_marker(&app, &mut waste, "waste", "W-marker").await;
+    app.stop().await;
+}
