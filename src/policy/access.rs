@@ -156,6 +156,7 @@ pub fn restrictions(flags: &Flags) -> Restrictions {
     Restrictions {
         restricted: flags.restricted(),
         processing_restricted: flags.processing_restricted,
+        address_sharing_objected: false,
     }
 }
 

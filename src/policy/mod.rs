@@ -4,5 +4,6 @@
 mod access;
 pub mod minors;
 pub mod propagation;
+pub mod retention;
 
 pub use access::{Action, authorize, may_match_into, may_see, restrictions};

@@ -13,6 +13,7 @@ mod processes;
 mod rights;
 mod search;
 mod service;
+mod subject_data;
 mod sweep;
 mod train;
 mod verify;
