@@ -20,6 +20,7 @@ mod retention;
 mod review;
 mod rights;
 mod search;
+mod statistics;
 mod submit;
 mod sweep;
 mod train;

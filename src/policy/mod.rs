@@ -2,6 +2,7 @@
 //! told of a change? No I/O; these decisions are made here and nowhere else.
 
 mod access;
+pub mod equalities;
 pub mod minors;
 pub mod propagation;
 pub mod retention;
