@@ -14,6 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/scr/v1/search.proto",
         "proto/scr/v1/subject_rights.proto",
         "proto/scr/v1/audit.proto",
+        "proto/scr/v1/statistics.proto",
     ];
     println!("cargo:rerun-if-changed=proto");
     let fds = protox::compile(protos, ["proto"])?;

@@ -44,6 +44,8 @@ struct FileConfig {
     nats_subject_prefix: Option<String>,
     /// Days an URGENT_MATTER exception for a minor lasts unless renewed.
     urgent_matter_days: Option<u32>,
+    /// Years after a customer's last activity before disposal (default 6).
+    retention_years: Option<u32>,
     #[serde(default)]
     callers: Vec<CallerConfig>,
 }
@@ -109,7 +111,7 @@ impl Settings {
                 nats
             }),
             callers: parse_callers(file.callers)?,
-            privacy: privacy_settings(file.urgent_matter_days)?,
+            privacy: privacy_settings(file.urgent_matter_days, file.retention_years)?,
             data_dir,
         })
     }
@@ -119,13 +121,22 @@ impl Settings {
     }
 }
 
-fn privacy_settings(urgent_matter_days: Option<u32>) -> anyhow::Result<PrivacySettings> {
+fn privacy_settings(
+    urgent_matter_days: Option<u32>,
+    retention_years: Option<u32>,
+) -> anyhow::Result<PrivacySettings> {
     let mut privacy = PrivacySettings::default();
     if let Some(days) = urgent_matter_days {
         if days == 0 {
             bail!("urgent_matter_days must be at least 1");
         }
         privacy.minors.urgent_period = chrono::Duration::days(days.into());
+    }
+    if let Some(years) = retention_years {
+        if !(1..=100).contains(&years) {
+            bail!("retention_years must be between 1 and 100");
+        }
+        privacy.retention.years = years;
     }
     Ok(privacy)
 }

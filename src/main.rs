@@ -35,6 +35,12 @@ enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// Retention: `run` disposes of customers inactive for `retention_years`
+    /// (as an erasure), except under a legal hold.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
     /// Measure matching quality on the FEBRL benchmark (figures only).
     Evaluate {
         /// Directory holding dataset1.csv, dataset2.csv, dataset4a.csv, dataset4b.csv.
@@ -62,6 +68,19 @@ enum AuditCommand {
 enum PolicyCommand {
     /// Review every minor's record held on an exception, now.
     Sweep(StoreArgs),
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Dispose of every customer whose retention period has elapsed; prints
+    /// counts and customer IDs only.
+    Run {
+        /// Report what would be disposed of, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(clap::Args)]
@@ -117,6 +136,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Policy {
             command: PolicyCommand::Sweep(args),
         } => policy_sweep(args).await,
+        Command::Retention {
+            command: RetentionCommand::Run { dry_run, store },
+        } => retention_run(store, dry_run).await,
         Command::Evaluate {
             data,
             link_threshold,
@@ -238,6 +260,34 @@ async fn policy_sweep(args: StoreArgs) -> anyhow::Result<()> {
     }
     for id in &report.held {
         println!("exception lapsed, kept under a legal hold: {id}");
+    }
+    Ok(())
+}
+
+async fn retention_run(args: StoreArgs, dry_run: bool) -> anyhow::Result<()> {
+    let (settings, store) = open_store(args).await?;
+    let years = settings.privacy.retention.years;
+    let hub = scr_hub::hub::Hub::new(
+        store,
+        std::sync::Arc::new(scr_hub::clock::SystemClock),
+        Vec::new(),
+    )
+    .with_privacy(settings.privacy);
+    let report = hub.run_retention(dry_run).await?;
+    let verb = if dry_run {
+        "would dispose of"
+    } else {
+        "disposed of"
+    };
+    println!("retention period: {years} years");
+    println!("customers reviewed: {}", report.reviewed);
+    println!("{verb}: {}", report.disposed.len());
+    for id in &report.disposed {
+        println!("  {id}");
+    }
+    println!("due but under a legal hold: {}", report.held.len());
+    for id in &report.held {
+        println!("  {id}");
     }
     Ok(())
 }

@@ -73,7 +73,7 @@ pub fn departmental_record(
     }
 }
 
-fn address_from_pb(
+pub fn address_from_pb(
     address: Option<pb::Address>,
     prefix: &str,
     v: &mut Violations,
@@ -97,7 +97,7 @@ fn address_from_pb(
         .ok()
 }
 
-fn gender_from_pb(raw: i32) -> Result<Gender, String> {
+pub fn gender_from_pb(raw: i32) -> Result<Gender, String> {
     match pb::Gender::try_from(raw) {
         Ok(pb::Gender::Unspecified) => Ok(Gender::Unspecified),
         Ok(pb::Gender::Female) => Ok(Gender::Female),

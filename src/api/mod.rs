@@ -10,6 +10,7 @@ mod customer_records;
 mod events;
 mod match_review;
 mod search;
+mod statistics;
 mod status;
 mod subject_rights;
 
@@ -68,6 +69,9 @@ pub fn routes(hub: Arc<Hub>) -> anyhow::Result<(Routes, tonic_health::server::He
         .add_service(pb::audit_server::AuditServer::new(audit::AuditApi::new(
             hub.clone(),
         )))
+        .add_service(pb::statistics_server::StatisticsServer::new(
+            statistics::StatisticsApi::new(hub.clone()),
+        ))
         .add_service(pb::admin_server::AdminServer::new(admin::AdminApi::new(
             hub,
         )));
@@ -85,4 +89,5 @@ pub const SERVICE_NAMES: &[&str] = &[
     "scr.v1.Identity",
     "scr.v1.SubjectRights",
     "scr.v1.Audit",
+    "scr.v1.Statistics",
 ];

@@ -3,8 +3,9 @@
 
 use super::auth::caller;
 use super::{convert, into_status, pb};
-use crate::hub::Hub;
-use crate::record::{CustomerId, Flags};
+use crate::error::Error;
+use crate::hub::{Hub, RECTIFIABLE_PATHS, Rectification};
+use crate::record::{BirthDate, CustomerId, Flags, ObjectionScope, Violations};
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
@@ -113,6 +114,173 @@ impl pb::subject_rights_server::SubjectRights for SubjectRightsApi {
         Ok(Response::new(pb::EraseCustomerResponse {
             customer_id: id.as_str().to_owned(),
         }))
+    }
+
+    async fn export_subject_data(
+        &self,
+        request: Request<pb::ExportSubjectDataRequest>,
+    ) -> Result<Response<pb::ExportSubjectDataResponse>, Status> {
+        let caller = caller(&request)?;
+        let pb::ExportSubjectDataRequest { customer_id } = request.into_inner();
+        let id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
+        let export = self
+            .hub
+            .export_subject_data(&caller, &id)
+            .await
+            .map_err(into_status)?;
+        Ok(Response::new(pb::ExportSubjectDataResponse {
+            customer_id: export.customer_id.as_str().to_owned(),
+            merged_from: export
+                .merged_from
+                .map(|m| m.as_str().to_owned())
+                .unwrap_or_default(),
+            content_type: export.content_type.to_owned(),
+            data: export.data,
+        }))
+    }
+
+    async fn rectify_customer(
+        &self,
+        request: Request<pb::RectifyCustomerRequest>,
+    ) -> Result<Response<pb::Customer>, Status> {
+        let caller = caller(&request)?;
+        let cmd =
+            rectification(request.into_inner(), self.hub.clock().today()).map_err(into_status)?;
+        let customer = self
+            .hub
+            .rectify_customer(&caller, cmd)
+            .await
+            .map_err(into_status)?;
+        Ok(Response::new(convert::customer_to_pb(customer)))
+    }
+
+    async fn record_objection(
+        &self,
+        request: Request<pb::RecordObjectionRequest>,
+    ) -> Result<Response<pb::Objection>, Status> {
+        let caller = caller(&request)?;
+        let pb::RecordObjectionRequest {
+            customer_id,
+            grounds,
+            scope,
+        } = request.into_inner();
+        let id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
+        let scope = objection_scope(scope).map_err(into_status)?;
+        let o = self
+            .hub
+            .record_objection(&caller, &id, scope, &grounds)
+            .await
+            .map_err(into_status)?;
+        Ok(Response::new(pb::Objection {
+            customer_id: o.customer_id.as_str().to_owned(),
+            scope: objection_scope_to_pb(o.scope).into(),
+            grounds: o.grounds,
+            recorded_by: o.recorded_by,
+            recorded_at: convert::timestamp(o.at),
+            withdrawn_at: o.withdrawn_at.map(convert::timestamp).unwrap_or_default(),
+        }))
+    }
+
+    async fn withdraw_objection(
+        &self,
+        request: Request<pb::WithdrawObjectionRequest>,
+    ) -> Result<Response<pb::WithdrawObjectionResponse>, Status> {
+        let caller = caller(&request)?;
+        let pb::WithdrawObjectionRequest { customer_id, scope } = request.into_inner();
+        let id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
+        let scope = objection_scope(scope).map_err(into_status)?;
+        let withdrawn = self
+            .hub
+            .withdraw_objection(&caller, &id, scope)
+            .await
+            .map_err(into_status)?;
+        Ok(Response::new(pb::WithdrawObjectionResponse {
+            withdrawn: withdrawn as i32,
+        }))
+    }
+}
+
+/// A rectification request, validated like SubmitRecord: every bad field
+/// named under `customer.`, an unknown mask path under `update_mask`.
+/// Only the masked fields are read.
+fn rectification(
+    request: pb::RectifyCustomerRequest,
+    today: chrono::NaiveDate,
+) -> crate::error::Result<Rectification> {
+    let pb::RectifyCustomerRequest {
+        customer_id,
+        customer,
+        update_mask,
+        reason,
+    } = request;
+    let customer_id = convert::customer_id(&customer_id, "customer_id")?;
+    let pb::RectifiedFields {
+        name,
+        date_of_birth,
+        gender,
+        address,
+    } = customer.unwrap_or_default();
+    let pb::PersonName {
+        given,
+        middle,
+        family,
+    } = name.unwrap_or_default();
+    let mut v = Violations::default();
+    let mut cmd = Rectification {
+        customer_id,
+        given: None,
+        middle: None,
+        family: None,
+        date_of_birth: None,
+        gender: None,
+        address: None,
+        reason,
+    };
+    if update_mask.is_empty() {
+        v.push("update_mask", "name at least one field to rectify");
+    }
+    for path in &update_mask {
+        match path.trim() {
+            "name.given" => cmd.given = Some(given.clone()),
+            "name.middle" => cmd.middle = Some(middle.clone()),
+            "name.family" => cmd.family = Some(family.clone()),
+            "date_of_birth" => {
+                cmd.date_of_birth = v.check(
+                    "customer.date_of_birth",
+                    BirthDate::parse(&date_of_birth, today),
+                );
+            }
+            "gender" => cmd.gender = v.check("customer.gender", convert::gender_from_pb(gender)),
+            "address" => {
+                cmd.address = convert::address_from_pb(address.clone(), "customer.address", &mut v);
+            }
+            _ => v.push(
+                "update_mask",
+                format!(
+                    "unknown path; expected one of {}",
+                    RECTIFIABLE_PATHS.join(", ")
+                ),
+            ),
+        }
+    }
+    v.into_result()?;
+    Ok(cmd)
+}
+
+fn objection_scope(raw: i32) -> crate::error::Result<ObjectionScope> {
+    match pb::ObjectionScope::try_from(raw) {
+        Ok(pb::ObjectionScope::AddressSharing) => Ok(ObjectionScope::AddressSharing),
+        Ok(pb::ObjectionScope::AllProcessing) => Ok(ObjectionScope::AllProcessing),
+        Ok(pb::ObjectionScope::Unspecified) | Err(_) => {
+            Err(Error::invalid("scope", "name what the person objects to"))
+        }
+    }
+}
+
+fn objection_scope_to_pb(scope: ObjectionScope) -> pb::ObjectionScope {
+    match scope {
+        ObjectionScope::AddressSharing => pb::ObjectionScope::AddressSharing,
+        ObjectionScope::AllProcessing => pb::ObjectionScope::AllProcessing,
     }
 }
 

@@ -6,7 +6,7 @@ use super::idempotency::fingerprint;
 use crate::auth::{Caller, Role};
 use crate::consent::{ConsentEvent, ConsentScope, Evidence, in_force};
 use crate::error::{Error, Result};
-use crate::policy::propagation::{EventKind, route_address_change};
+use crate::policy::propagation::{EventKind, Restrictions, route_address_change};
 use crate::policy::{Action, authorize};
 use crate::record::{Address, Customer, CustomerId, PreviousAddress, SystemCode};
 use crate::store::{Change, NewEvent, Op};
@@ -139,12 +139,14 @@ impl Hub {
                 }),
                 at: now,
             });
+            let objected = self.objects_to_address_sharing(&customer.id).await?;
             let (events, notified, withheld) = self.address_events(
                 &customer,
                 &cmd.new_address,
                 cmd.effective_date,
                 &history,
                 origin,
+                objected,
             );
             change.events.extend(events);
             (notified, withheld)
@@ -161,7 +163,8 @@ impl Hub {
     }
 
     /// The address_changed events for a customer's new address, routed by
-    /// consent, with the systems told and those withheld.
+    /// consent (and any objection to address sharing), with the systems
+    /// told and those withheld.
     pub(super) fn address_events(
         &self,
         customer: &Customer,
@@ -169,14 +172,14 @@ impl Hub {
         effective_date: NaiveDate,
         consent_history: &[ConsentEvent],
         origin: Option<&SystemCode>,
+        address_sharing_objected: bool,
     ) -> (Vec<NewEvent>, Vec<SystemCode>, Vec<SystemCode>) {
         let consented = in_force(consent_history, ConsentScope::AddressChanges);
-        let routing = route_address_change(
-            &customer.links,
-            &consented,
-            origin,
-            self.restrictions(customer),
-        );
+        let restrictions = Restrictions {
+            address_sharing_objected,
+            ..self.restrictions(customer)
+        };
+        let routing = route_address_change(&customer.links, &consented, origin, restrictions);
         let notified = routing.notified.iter().map(|(s, _)| s.clone()).collect();
         let data = serde_json::json!({
             "address": {

@@ -8,14 +8,19 @@ mod callers;
 mod consents;
 mod erase;
 mod events;
+mod export;
 mod idempotency;
 pub mod linkage;
 mod merge;
+mod objections;
 mod privacy;
 mod read;
+mod rectify;
+mod retention;
 mod review;
 mod rights;
 mod search;
+mod statistics;
 mod submit;
 mod sweep;
 mod train;
@@ -25,7 +30,11 @@ pub use address::{AddressChangeResult, ChangeAddress, ShareWith};
 pub use audit_log::verify_audit_log;
 pub use callers::{CallerSource, ConfiguredCaller};
 pub use consents::ConsentList;
+pub use erase::link_hash;
+pub use export::SubjectExport;
 pub use read::{ReadCustomer, ResolvedLink};
+pub use rectify::{RECTIFIABLE_PATHS, Rectification};
+pub use retention::RetentionReport;
 pub use review::{ReviewDecision, ReviewPage};
 pub use search::{SearchHit, SearchPage, SearchRequest};
 pub use submit::{SubmitOutcome, SubmitRecord, SubmitResult};
@@ -65,6 +74,7 @@ pub struct Hub {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PrivacySettings {
     pub minors: crate::policy::minors::MinorSettings,
+    pub retention: crate::policy::retention::RetentionSettings,
 }
 
 const WRITE_LOCK_STRIPES: usize = 256;

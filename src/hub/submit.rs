@@ -293,12 +293,14 @@ impl Hub {
             if customer.person.address != record.person.address {
                 let history = self.store.consent_history(&customer.id).await?;
                 let today = self.clock.today();
+                let objected = self.objects_to_address_sharing(&customer.id).await?;
                 let (events, _, _) = self.address_events(
                     &customer,
                     &record.person.address,
                     today,
                     &history,
                     Some(&record.system),
+                    objected,
                 );
                 change.events.extend(events);
             }

@@ -39,6 +39,9 @@ pub enum Action<'a> {
     SubjectRights,
     /// Check the audit log's hash chain (reveals no personal data).
     VerifyAudit,
+    /// Anonymous equalities statistics (the council's duty, the DPO's call
+    /// on what is safe to publish).
+    Statistics,
 }
 
 impl Action<'_> {
@@ -59,6 +62,7 @@ impl Action<'_> {
             Action::ReadAudit => "read the audit trail",
             Action::SubjectRights => "act on subject-rights requests",
             Action::VerifyAudit => "verify the audit log",
+            Action::Statistics => "read equalities statistics",
         }
     }
 }
@@ -91,6 +95,7 @@ pub fn authorize(caller: &Caller, action: Action<'_>) -> Result<(), Error> {
         }
         (Role::Dpo, Action::ManageNeedToKnow | Action::ReadAudit | Action::SubjectRights) => true,
         (Role::Dpo | Role::Admin, Action::VerifyAudit) => true,
+        (Role::Dpo, Action::Statistics) => true,
         _ => false,
     };
     if allowed {
@@ -156,6 +161,7 @@ pub fn restrictions(flags: &Flags) -> Restrictions {
     Restrictions {
         restricted: flags.restricted(),
         processing_restricted: flags.processing_restricted,
+        address_sharing_objected: false,
     }
 }
 

@@ -120,6 +120,19 @@ pub fn evaluate(
     }))
 }
 
+/// A rectified date of birth on a record held as an adult's: it may not
+/// turn the record into a minor's without a lawful exception (which only a
+/// submitting department can claim).
+pub fn require_adult(dob: BirthDate, now: DateTime<Utc>) -> Result<(), Error> {
+    if age_at(dob, now) >= ADULT_AGE {
+        Ok(())
+    } else {
+        Err(refused(
+            "the date of birth makes the person under 18 and no lawful exception is held",
+        ))
+    }
+}
+
 fn refused(message: &str) -> Error {
     Error::FailedPrecondition {
         reason: MINOR_WITHOUT_LAWFUL_BASIS,
@@ -373,5 +386,19 @@ mod tests {
             }
             proptest::prop_assert_eq!(age_at(BirthDate::from_stored(born), now), age);
         }
+    }
+
+    #[test]
+    fn a_rectified_birth_date_may_not_make_a_minor() {
+        let now = utc("2026-03-01T12:00:00Z");
+        assert!(require_adult(dob("2008-03-01"), now).is_ok());
+        let err = require_adult(dob("2008-03-02"), now).unwrap_err();
+        assert!(matches!(
+            err,
+            Error::FailedPrecondition {
+                reason: MINOR_WITHOUT_LAWFUL_BASIS,
+                ..
+            }
+        ));
     }
 }

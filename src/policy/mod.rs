@@ -2,7 +2,9 @@
 //! told of a change? No I/O; these decisions are made here and nowhere else.
 
 mod access;
+pub mod equalities;
 pub mod minors;
 pub mod propagation;
+pub mod retention;
 
 pub use access::{Action, authorize, may_match_into, may_see, restrictions};

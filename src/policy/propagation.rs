@@ -2,7 +2,7 @@
 //! address change only with the citizen's consent, and of nothing at all
 //! while the record is restricted or its processing is.
 
-use crate::record::{Link, LocalId, SystemCode};
+use crate::record::{Link, LocalId, Objection, ObjectionScope, SystemCode};
 use std::collections::BTreeSet;
 
 /// The kinds of change event the hub sends.
@@ -35,6 +35,8 @@ pub struct Restrictions {
     /// Held on a minor's exception or otherwise restricted: never propagated.
     pub restricted: bool,
     pub processing_restricted: bool,
+    /// The person objects to address sharing: no address change goes out.
+    pub address_sharing_objected: bool,
 }
 
 /// The outcome for an address change: who is told, who is not.
@@ -74,6 +76,7 @@ pub fn route_address_change(
         if consented.contains(&system)
             && !restrictions.restricted
             && !restrictions.processing_restricted
+            && !restrictions.address_sharing_objected
         {
             routing.notified.push((system, ids));
         } else {
@@ -81,6 +84,14 @@ pub fn route_address_change(
         }
     }
     routing
+}
+
+/// Whether an objection to address sharing stands: it overrides every
+/// consent until the person withdraws it.
+pub fn objects_to_address_sharing(objections: &[Objection]) -> bool {
+    objections
+        .iter()
+        .any(|o| o.active() && o.scope == ObjectionScope::AddressSharing)
 }
 
 /// Other events go to every holding system, unless the record is restricted.
@@ -150,10 +161,12 @@ mod tests {
             Restrictions {
                 restricted: true,
                 processing_restricted: false,
+                ..Default::default()
             },
             Restrictions {
                 restricted: false,
                 processing_restricted: true,
+                ..Default::default()
             },
         ] {
             assert!(
@@ -166,6 +179,7 @@ mod tests {
         let processing = Restrictions {
             restricted: false,
             processing_restricted: true,
+            ..Default::default()
         };
         assert_eq!(
             route(EventKind::ProcessingRestricted, &links, processing).len(),
@@ -174,7 +188,43 @@ mod tests {
         let minor = Restrictions {
             restricted: true,
             processing_restricted: false,
+            ..Default::default()
         };
         assert_eq!(route(EventKind::CustomerErased, &links, minor).len(), 1);
+    }
+
+    #[test]
+    fn an_address_sharing_objection_withholds_from_everyone_until_withdrawn() {
+        let links = [link("waste", "W1"), link("libraries", "L1")];
+        let consented: BTreeSet<_> = [code("waste"), code("libraries")].into();
+        let mut objection = Objection {
+            customer_id: crate::record::CustomerId::generate(),
+            scope: ObjectionScope::AddressSharing,
+            grounds: "g".into(),
+            recorded_by: "dpo".into(),
+            at: DateTime::UNIX_EPOCH,
+            withdrawn_at: None,
+            withdrawn_by: None,
+        };
+        let other = Objection {
+            scope: ObjectionScope::AllProcessing,
+            ..objection.clone()
+        };
+        assert!(!objects_to_address_sharing(std::slice::from_ref(&other)));
+        assert!(objects_to_address_sharing(&[
+            other.clone(),
+            objection.clone()
+        ]));
+        let r = Restrictions {
+            address_sharing_objected: true,
+            ..Default::default()
+        };
+        let routing = route_address_change(&links, &consented, None, r);
+        assert!(routing.notified.is_empty());
+        assert_eq!(routing.withheld, [code("libraries"), code("waste")]);
+        // Other events are not an address disclosure: they still go.
+        assert_eq!(route(EventKind::CustomersMerged, &links, r).len(), 2);
+        objection.withdrawn_at = Some(DateTime::UNIX_EPOCH);
+        assert!(!objects_to_address_sharing(&[objection]));
     }
 }

@@ -6,6 +6,7 @@ mod birth_date;
 mod flags;
 mod ids;
 mod name;
+mod objection;
 mod postcode;
 
 pub use address::{Address, Uprn};
@@ -13,6 +14,7 @@ pub use birth_date::BirthDate;
 pub use flags::{BasisKind, Flags, LegalHold, MinorBasis, NeedToKnowGrant};
 pub use ids::{CustomerId, LocalId, SystemCode};
 pub use name::PersonName;
+pub use objection::{Objection, ObjectionScope};
 pub use postcode::{Postcode, is_outward};
 
 use chrono::{DateTime, Utc};

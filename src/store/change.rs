@@ -115,6 +115,15 @@ pub enum Op {
         grantee: String,
         at: DateTime<Utc>,
     },
+    /// Records an objection (the right to object).
+    InsertObjection(crate::record::Objection),
+    /// Withdraws the customer's active objections of `scope`.
+    WithdrawObjections {
+        customer_id: CustomerId,
+        scope: crate::record::ObjectionScope,
+        by: String,
+        at: DateTime<Utc>,
+    },
     SaveWeights {
         weights: String,
         pairs: i64,
@@ -180,6 +189,9 @@ impl Op {
             // Grants are checked per caller when searching.
             | Op::InsertGrant(_)
             | Op::RevokeGrants { .. }
+            // Objections change routing, not what search finds.
+            | Op::InsertObjection(_)
+            | Op::WithdrawObjections { .. }
             | Op::SaveWeights { .. }
             | Op::SetVerificationFacts { .. }
             | Op::RecordVerificationAttempt { .. }

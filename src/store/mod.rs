@@ -5,6 +5,7 @@
 mod change;
 mod postgres;
 mod privacy_rows;
+mod rights_rows;
 mod rows;
 mod sql;
 mod sqlite;
@@ -14,6 +15,7 @@ pub use change::{
     StoredAudit, StoredEvent, StoredRequest, VerificationFact,
 };
 pub use postgres::PostgresStore;
+pub use rights_rows::{CustomerActivity, EqualitiesRow};
 pub use sqlite::SqliteStore;
 
 use crate::auth::Caller;
@@ -241,6 +243,23 @@ pub trait Store: Send + Sync + 'static {
     async fn access_records(&self, customer: &CustomerId) -> StoreResult<Vec<StoredAudit>>;
 
     async fn audit_head(&self) -> StoreResult<AuditHead>;
+
+    /// The customer's objections, withdrawn ones included, oldest first.
+    async fn objections(&self, customer: &CustomerId)
+    -> StoreResult<Vec<crate::record::Objection>>;
+
+    /// Current (not merged) customers in ID order after `after`, with the
+    /// times of their last change, newest link and newest audit entry.
+    async fn customer_activity(
+        &self,
+        after: Option<&CustomerId>,
+        limit: i64,
+    ) -> StoreResult<Vec<CustomerActivity>>;
+
+    /// Counts of current customers (not merged, not restricted, processing
+    /// not restricted) by gender and date of birth, and per linked system
+    /// when `by_system` (a customer counts once in each system holding it).
+    async fn equalities_counts(&self, by_system: bool) -> StoreResult<Vec<EqualitiesRow>>;
 
     /// An active (unrevoked) registered caller by token hash.
     async fn caller_by_token_hash(&self, token_sha256: &str) -> StoreResult<Option<Caller>>;

@@ -252,3 +252,20 @@ pub fn child(system: &str, local_id: &str) -> pb::DepartmentalRecord {
         }),
     }
 }
+
+impl TestApp {
+    /// A steward merges `merged` into `survivor`.
+    pub async fn match_review_merge(&self, survivor: &str, merged: &str) {
+        MatchReviewClient::new(self.channel.clone())
+            .merge_customers(authed(
+                "steward",
+                pb::MergeCustomersRequest {
+                    survivor_id: survivor.into(),
+                    merged_id: merged.into(),
+                    reason: "same person, confirmed by phone".into(),
+                },
+            ))
+            .await
+            .unwrap();
+    }
+}

@@ -5,6 +5,7 @@ mod postgres;
 
 mod conformance;
 mod privacy;
+mod rights;
 
 use scr_hub::store::Store;
 use std::sync::Arc;

@@ -6,10 +6,12 @@
 mod ops;
 mod privacy;
 mod reads;
+mod rights;
 
 pub(crate) use ops::impl_ops;
 pub(crate) use privacy::impl_privacy;
 pub(crate) use reads::impl_reads;
+pub(crate) use rights::impl_rights;
 
 /// Implements `Store` for a struct with `read` and `write` pools of `$db`.
 macro_rules! impl_store {
@@ -17,6 +19,7 @@ macro_rules! impl_store {
         $crate::store::sql::impl_ops!($store, $db);
         $crate::store::sql::impl_reads!($store, $db);
         $crate::store::sql::impl_privacy!($store, $db);
+        $crate::store::sql::impl_rights!($store, $db);
 
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
@@ -389,6 +392,28 @@ macro_rules! impl_store {
                 customer: &$crate::record::CustomerId,
             ) -> $crate::store::StoreResult<Vec<$crate::store::StoredAudit>> {
                 self.read_audit(Some(customer), 0, i64::MAX).await
+            }
+
+            async fn objections(
+                &self,
+                customer: &$crate::record::CustomerId,
+            ) -> $crate::store::StoreResult<Vec<$crate::record::Objection>> {
+                self.read_objections(customer).await
+            }
+
+            async fn customer_activity(
+                &self,
+                after: Option<&$crate::record::CustomerId>,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::CustomerActivity>> {
+                self.read_activity(after, limit).await
+            }
+
+            async fn equalities_counts(
+                &self,
+                by_system: bool,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::EqualitiesRow>> {
+                self.read_equalities(by_system).await
             }
 
             async fn audit_head(&self) -> $crate::store::StoreResult<$crate::store::AuditHead> {

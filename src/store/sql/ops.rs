@@ -277,6 +277,9 @@ macro_rules! impl_ops {
                     | Op::EraseCustomer { .. } => {
                         Self::apply_privacy_op(tx, op).await?;
                     }
+                    Op::InsertObjection(_) | Op::WithdrawObjections { .. } => {
+                        Self::apply_rights_op(tx, op).await?;
+                    }
                     Op::SaveWeights { weights, pairs, at } => {
                         sqlx::query("INSERT INTO match_weights (weights, pairs, trained_at) VALUES ($1, $2, $3)")
                             .bind(weights)

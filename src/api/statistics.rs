@@ -1,0 +1,48 @@
+//! scr.v1.Statistics: anonymous equalities counts.
+
+use super::auth::caller;
+use super::{into_status, pb};
+use crate::hub::Hub;
+use crate::policy::equalities::{ROUND_TO, THRESHOLD};
+use std::sync::Arc;
+use tonic::{Request, Response, Status};
+
+pub struct StatisticsApi {
+    hub: Arc<Hub>,
+}
+
+impl StatisticsApi {
+    pub fn new(hub: Arc<Hub>) -> Self {
+        Self { hub }
+    }
+}
+
+#[tonic::async_trait]
+impl pb::statistics_server::Statistics for StatisticsApi {
+    async fn equalities_counts(
+        &self,
+        request: Request<pb::EqualitiesCountsRequest>,
+    ) -> Result<Response<pb::EqualitiesCountsResponse>, Status> {
+        let caller = caller(&request)?;
+        let pb::EqualitiesCountsRequest { by_system } = request.into_inner();
+        let cells = self
+            .hub
+            .equalities_counts(&caller, by_system)
+            .await
+            .map_err(into_status)?;
+        Ok(Response::new(pb::EqualitiesCountsResponse {
+            cells: cells
+                .into_iter()
+                .map(|c| pb::EqualitiesCell {
+                    system: c.system,
+                    gender: c.gender,
+                    age_band: c.age_band,
+                    suppressed: c.count.is_none(),
+                    count: c.count.map_or(0, |n| n as i64),
+                })
+                .collect(),
+            threshold: THRESHOLD as i32,
+            rounded_to: ROUND_TO as i32,
+        }))
+    }
+}
