@@ -4,7 +4,7 @@
 use crate::api;
 use crate::auth::{Caller, Role, generate_token, token_hash};
 use crate::clock::{Clock, SystemClock};
-use crate::config::Settings;
+use crate::config::{Settings, TlsSettings};
 use crate::hub::{ConfiguredCaller, Hub};
 use crate::search::SearchIndex;
 use crate::search::indexer::Indexer;
@@ -14,6 +14,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 
 pub struct App {
     listener: TcpListener,
@@ -23,6 +24,8 @@ pub struct App {
     indexer: Indexer,
     /// Background tasks that end with the service (e.g. the NATS bridge).
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Read at build, so a missing or bad certificate fails the start.
+    tls: Option<ServerTlsConfig>,
 }
 
 impl App {
@@ -34,6 +37,7 @@ impl App {
         settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
+        let tls = settings.tls.as_ref().map(tls_config).transpose()?;
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("creating data directory {}", settings.data_dir.display()))?;
         let mut callers = settings.callers.clone();
@@ -73,6 +77,7 @@ impl App {
             search,
             indexer,
             tasks,
+            tls,
         })
     }
 
@@ -97,6 +102,7 @@ impl App {
         tracing::info!(
             addr = %self.local_addr(),
             indexed = self.search.num_docs(),
+            tls = self.tls.is_some(),
             "scr-hub serving"
         );
         // Without TCP_NODELAY a streamed event can wait ~40 ms on Nagle's
@@ -109,7 +115,12 @@ impl App {
             shutdown.await;
             hub.close();
         };
-        tonic::transport::Server::builder()
+        let mut server = tonic::transport::Server::builder();
+        if let Some(tls) = self.tls {
+            server = server.tls_config(tls)?;
+        }
+        server
+            .layer(api::TraceLayer)
             .layer(api::AuthLayer::new(self.hub.clone()))
             .add_routes(routes)
             .serve_with_incoming_shutdown(incoming, shutdown)
@@ -121,6 +132,20 @@ impl App {
         tracing::info!("scr-hub stopped");
         Ok(())
     }
+}
+
+/// The server identity and, for mutual TLS, the CA client certificates
+/// must chain to. With a client CA, a client without a certificate cannot
+/// complete the handshake at all.
+fn tls_config(tls: &TlsSettings) -> anyhow::Result<ServerTlsConfig> {
+    let read =
+        |path: &Path| std::fs::read(path).with_context(|| format!("reading {}", path.display()));
+    let identity = Identity::from_pem(read(&tls.cert)?, read(&tls.key)?);
+    let mut config = ServerTlsConfig::new().identity(identity);
+    if let Some(ca) = &tls.client_ca {
+        config = config.client_ca_root(Certificate::from_pem(read(ca)?));
+    }
+    Ok(config)
 }
 
 /// Runs the minors sweep once a day (first an hour after start, so a
@@ -156,10 +181,7 @@ fn bootstrap_admin(data_dir: &Path) -> anyhow::Result<ConfiguredCaller> {
     };
     tracing::info!(path = %path.display(), "admin token file in use");
     let caller = Caller::new("admin".into(), Role::Admin, None).map_err(anyhow::Error::msg)?;
-    Ok(ConfiguredCaller {
-        caller,
-        token_sha256: token_hash(&token),
-    })
+    Ok(ConfiguredCaller::with_token(caller, token_hash(&token)))
 }
 
 fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {

@@ -1,7 +1,7 @@
 //! Settings, layered: defaults < TOML file (`--config`) < SCR_* environment <
 //! command-line flags. clap resolves the last two; this module the rest.
 
-use crate::auth::{Caller, Role, parse_token_hash};
+use crate::auth::{Caller, Role, parse_cert_hash, parse_token_hash};
 use crate::events::nats::NatsSettings;
 use crate::hub::{ConfiguredCaller, PrivacySettings};
 use crate::record::SystemCode;
@@ -28,6 +28,10 @@ pub struct Overrides {
     pub database_url: Option<String>,
     pub log_format: Option<LogFormat>,
     pub nats_url: Option<String>,
+    pub otlp_endpoint: Option<String>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub client_ca: Option<PathBuf>,
 }
 
 /// The TOML file's shape.
@@ -44,6 +48,13 @@ struct FileConfig {
     nats_subject_prefix: Option<String>,
     /// Days an URGENT_MATTER exception for a minor lasts unless renewed.
     urgent_matter_days: Option<u32>,
+    /// OTLP/gRPC collector for spans and metrics (http://collector:4317).
+    otlp_endpoint: Option<String>,
+    /// PEM server certificate chain and private key: serve TLS only.
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    /// PEM CA bundle: clients must present a certificate it signed (mTLS).
+    client_ca: Option<PathBuf>,
     #[serde(default)]
     callers: Vec<CallerConfig>,
 }
@@ -54,7 +65,17 @@ struct CallerConfig {
     name: String,
     role: String,
     system: Option<String>,
-    token_sha256: String,
+    token_sha256: Option<String>,
+    /// SHA-256 of the caller's TLS client certificate (DER), for mTLS.
+    client_cert_sha256: Option<String>,
+}
+
+/// Serving TLS; with `client_ca`, mutual TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSettings {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub client_ca: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +88,10 @@ pub struct Settings {
     pub nats: Option<NatsSettings>,
     pub callers: Vec<ConfiguredCaller>,
     pub privacy: PrivacySettings,
+    /// Export spans and metrics over OTLP/gRPC here; `None` exports nothing.
+    pub otlp_endpoint: Option<String>,
+    /// `None` serves plaintext gRPC.
+    pub tls: Option<TlsSettings>,
 }
 
 impl Settings {
@@ -88,6 +113,11 @@ impl Settings {
             .database_url
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("scr.db").display()));
+        let tls = tls_settings(
+            overrides.tls_cert.or(file.tls_cert),
+            overrides.tls_key.or(file.tls_key),
+            overrides.client_ca.or(file.client_ca),
+        )?;
         Ok(Self {
             listen: overrides
                 .listen
@@ -110,12 +140,31 @@ impl Settings {
             }),
             callers: parse_callers(file.callers)?,
             privacy: privacy_settings(file.urgent_matter_days)?,
+            otlp_endpoint: overrides.otlp_endpoint.or(file.otlp_endpoint),
+            tls,
             data_dir,
         })
     }
 
     pub fn index_dir(&self) -> PathBuf {
         self.data_dir.join("index")
+    }
+}
+
+fn tls_settings(
+    cert: Option<PathBuf>,
+    key: Option<PathBuf>,
+    client_ca: Option<PathBuf>,
+) -> anyhow::Result<Option<TlsSettings>> {
+    match (cert, key) {
+        (Some(cert), Some(key)) => Ok(Some(TlsSettings {
+            cert,
+            key,
+            client_ca,
+        })),
+        (None, None) if client_ca.is_some() => bail!("client_ca needs tls_cert and tls_key"),
+        (None, None) => Ok(None),
+        _ => bail!("tls_cert and tls_key go together"),
     }
 }
 
@@ -143,17 +192,44 @@ fn parse_callers(configs: Vec<CallerConfig>) -> anyhow::Result<Vec<ConfiguredCal
             .map_err(|e| anyhow::anyhow!("caller {}: system {e}", c.name))?;
         let caller = Caller::new(c.name.clone(), role, system)
             .map_err(|e| anyhow::anyhow!("caller {}: {e}", c.name))?;
-        let token_sha256 = parse_token_hash(&c.token_sha256)
+        let token_sha256 = c
+            .token_sha256
+            .as_deref()
+            .map(parse_token_hash)
+            .transpose()
             .map_err(|e| anyhow::anyhow!("caller {}: {e}", c.name))?;
+        let client_cert_sha256 = c
+            .client_cert_sha256
+            .as_deref()
+            .map(parse_cert_hash)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("caller {}: {e}", c.name))?;
+        if token_sha256.is_none() && client_cert_sha256.is_none() {
+            bail!(
+                "caller {} needs token_sha256 or client_cert_sha256",
+                caller.name
+            );
+        }
         if callers.iter().any(|k| k.caller.name == caller.name) {
             bail!("caller {} is configured twice", caller.name);
         }
-        if callers.iter().any(|k| k.token_sha256 == token_sha256) {
+        if token_sha256.is_some() && callers.iter().any(|k| k.token_sha256 == token_sha256) {
             bail!("caller {} shares a token with another caller", caller.name);
+        }
+        if client_cert_sha256.is_some()
+            && callers
+                .iter()
+                .any(|k| k.client_cert_sha256 == client_cert_sha256)
+        {
+            bail!(
+                "caller {} shares a client certificate with another caller",
+                caller.name
+            );
         }
         callers.push(ConfiguredCaller {
             caller,
             token_sha256,
+            client_cert_sha256,
         });
     }
     Ok(callers)
@@ -201,6 +277,34 @@ mod tests {
         let settings = Settings::load(Some(&path), Overrides::default()).unwrap();
         assert_eq!(settings.callers.len(), 2);
         assert_eq!(settings.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn tls_and_certificate_callers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scr.toml");
+        let fp = token_hash("cert");
+        std::fs::write(
+            &path,
+            format!(
+                "tls_cert = \"/tls/cert.pem\"\ntls_key = \"/tls/key.pem\"\nclient_ca = \"/tls/ca.pem\"\notlp_endpoint = \"http://otel:4317\"\n\n[[callers]]\nname = \"crm\"\nrole = \"agent\"\nclient_cert_sha256 = \"{fp}\"\n"
+            ),
+        )
+        .unwrap();
+        let settings = Settings::load(Some(&path), Overrides::default()).unwrap();
+        let tls = settings.tls.unwrap();
+        assert_eq!(tls.client_ca.as_deref(), Some(Path::new("/tls/ca.pem")));
+        assert_eq!(settings.otlp_endpoint.as_deref(), Some("http://otel:4317"));
+        assert_eq!(
+            settings.callers[0].client_cert_sha256.as_deref(),
+            Some(fp.as_str())
+        );
+        assert_eq!(settings.callers[0].token_sha256, None);
+
+        std::fs::write(&path, "tls_cert = \"/tls/cert.pem\"\n").unwrap();
+        assert!(Settings::load(Some(&path), Overrides::default()).is_err());
+        std::fs::write(&path, "[[callers]]\nname = \"x\"\nrole = \"agent\"\n").unwrap();
+        assert!(Settings::load(Some(&path), Overrides::default()).is_err());
     }
 
     #[test]

@@ -12,9 +12,11 @@ mod match_review;
 mod search;
 mod status;
 mod subject_rights;
+mod trace;
 
 pub use auth::AuthLayer;
 pub use status::into_status;
+pub use trace::TraceLayer;
 
 use crate::hub::Hub;
 use std::sync::Arc;

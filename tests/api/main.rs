@@ -14,5 +14,6 @@ mod rights;
 mod search;
 mod service;
 mod sweep;
+mod tls;
 mod train;
 mod verify;
