@@ -122,6 +122,7 @@ async fn start(
         privacy: Default::default(),
         otlp_endpoint: None,
         tls: None,
+        health_listen: None,
     };
     let app = App::build(settings).await.expect("app builds");
     let addr = app.local_addr();

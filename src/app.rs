@@ -26,6 +26,8 @@ pub struct App {
     tasks: Vec<tokio::task::JoinHandle<()>>,
     /// Read at build, so a missing or bad certificate fails the start.
     tls: Option<ServerTlsConfig>,
+    /// The plaintext health-only listener, if configured.
+    health_listener: Option<TcpListener>,
 }
 
 impl App {
@@ -71,7 +73,16 @@ impl App {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
+        let health_listener = match settings.health_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding {addr}"))?,
+            ),
+            None => None,
+        };
         Ok(Self {
+            health_listener,
             listener,
             hub,
             search,
@@ -87,12 +98,22 @@ impl App {
             .expect("bound listener has an address")
     }
 
+    /// Where the plaintext health-only listener is bound, if any.
+    pub fn health_addr(&self) -> Option<SocketAddr> {
+        self.health_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+    }
+
     pub fn hub(&self) -> &Arc<Hub> {
         &self.hub
     }
 
     /// Serves until `shutdown` completes, then lets in-flight calls finish.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+    pub async fn run_until(
+        mut self,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> anyhow::Result<()> {
         let (routes, health) = api::routes(self.hub.clone())?;
         for name in api::SERVICE_NAMES {
             health
@@ -111,10 +132,23 @@ impl App {
             .with_nodelay(Some(true))
             .with_keepalive(Some(std::time::Duration::from_secs(60)));
         let hub = self.hub.clone();
+        let (stopping, stopped) = tokio::sync::watch::channel(false);
+        let reporter = health.clone();
         let shutdown = async move {
             shutdown.await;
+            // Readiness fails first, so load balancers stop sending calls.
+            for name in api::SERVICE_NAMES.iter().chain(&[""]) {
+                reporter
+                    .set_service_status(*name, tonic_health::ServingStatus::NotServing)
+                    .await;
+            }
+            let _ = stopping.send(true);
             hub.close();
         };
+        if let Some(listener) = self.health_listener {
+            self.tasks
+                .push(serve_health(listener, api::health_routes(&health), stopped));
+        }
         let mut server = tonic::transport::Server::builder();
         if let Some(tls) = self.tls {
             server = server.tls_config(tls)?;
@@ -146,6 +180,27 @@ fn tls_config(tls: &TlsSettings) -> anyhow::Result<ServerTlsConfig> {
         config = config.client_ca_root(Certificate::from_pem(read(ca)?));
     }
     Ok(config)
+}
+
+/// Serves health alone, in plaintext, until the service stops.
+fn serve_health(
+    listener: TcpListener,
+    routes: tonic::service::Routes,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let incoming = tonic::transport::server::TcpIncoming::from(listener);
+        let until = async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        };
+        if let Err(e) = tonic::transport::Server::builder()
+            .add_routes(routes)
+            .serve_with_incoming_shutdown(incoming, until)
+            .await
+        {
+            tracing::warn!(error = %e, "health listener failed");
+        }
+    })
 }
 
 /// Runs the minors sweep once a day (first an hour after start, so a

@@ -32,6 +32,7 @@ pub struct Overrides {
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub client_ca: Option<PathBuf>,
+    pub health_listen: Option<SocketAddr>,
 }
 
 /// The TOML file's shape.
@@ -55,6 +56,9 @@ struct FileConfig {
     tls_key: Option<PathBuf>,
     /// PEM CA bundle: clients must present a certificate it signed (mTLS).
     client_ca: Option<PathBuf>,
+    /// A second, plaintext port serving only grpc.health.v1 (for probes
+    /// that cannot speak TLS, such as Kubernetes' gRPC probes).
+    health_listen: Option<SocketAddr>,
     #[serde(default)]
     callers: Vec<CallerConfig>,
 }
@@ -92,6 +96,8 @@ pub struct Settings {
     pub otlp_endpoint: Option<String>,
     /// `None` serves plaintext gRPC.
     pub tls: Option<TlsSettings>,
+    /// Plaintext health-only listener; `None` serves health on `listen` only.
+    pub health_listen: Option<SocketAddr>,
 }
 
 impl Settings {
@@ -142,6 +148,7 @@ impl Settings {
             privacy: privacy_settings(file.urgent_matter_days)?,
             otlp_endpoint: overrides.otlp_endpoint.or(file.otlp_endpoint),
             tls,
+            health_listen: overrides.health_listen.or(file.health_listen),
             data_dir,
         })
     }

@@ -96,6 +96,9 @@ struct ServeArgs {
     /// PEM CA bundle: require client certificates it signed (mutual TLS).
     #[arg(long, env = "SCR_CLIENT_CA")]
     client_ca: Option<PathBuf>,
+    /// Also serve grpc.health.v1 alone, in plaintext, here (for probes).
+    #[arg(long, env = "SCR_HEALTH_LISTEN")]
+    health_listen: Option<SocketAddr>,
 }
 
 #[derive(clap::Args)]
@@ -159,6 +162,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tls_cert: args.tls_cert,
         tls_key: args.tls_key,
         client_ca: args.client_ca,
+        health_listen: args.health_listen,
     };
     let settings = Settings::load(args.config.as_deref(), overrides)?;
     let telemetry =

@@ -140,6 +140,7 @@ async fn first_start_writes_a_private_admin_token() {
         privacy: Default::default(),
         otlp_endpoint: None,
         tls: None,
+        health_listen: None,
     };
     let path = data_dir.path().join("admin.token");
     let app = start(settings.clone(), data_dir).await;

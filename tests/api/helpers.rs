@@ -95,6 +95,7 @@ pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
         privacy: Default::default(),
         otlp_endpoint: None,
         tls: None,
+        health_listen: None,
     };
     Some(start(settings, data_dir).await)
 }

@@ -61,6 +61,7 @@ impl Pki {
 
 struct Server {
     addr: SocketAddr,
+    health: SocketAddr,
     stop: tokio::sync::oneshot::Sender<()>,
     _dir: tempfile::TempDir,
 }
@@ -102,15 +103,18 @@ async fn serve(pki: &Pki, mutual: bool, cert_caller: Option<&Leaf>) -> Server {
         privacy: Default::default(),
         otlp_endpoint: None,
         tls: Some(tls),
+        health_listen: Some("127.0.0.1:0".parse().unwrap()),
     };
     let app = App::build(settings).await.expect("app builds");
     let addr = app.local_addr();
+    let health = app.health_addr().expect("health listener");
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(app.run_until(async {
         let _ = rx.await;
     }));
     Server {
         addr,
+        health,
         stop,
         _dir: dir,
     }
@@ -171,6 +175,24 @@ async fn tls_serves_tls_only() {
         .await
         .expect("a plaintext client is refused promptly");
     assert!(plain.is_err(), "plaintext must not be served: {plain:?}");
+
+    // Probes that cannot speak TLS use the plaintext health-only port.
+    let channel = Channel::from_shared(format!("http://{}", server.health))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel.clone());
+    let check = tonic_health::pb::HealthCheckRequest {
+        service: "scr.v1.CustomerRecords".into(),
+    };
+    let serving = health.check(check).await.unwrap().into_inner().status;
+    assert_eq!(
+        serving,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+    let other = list_callers(channel, Some("admin")).await.unwrap_err();
+    assert_eq!(other.code(), Code::Unimplemented, "health only");
     let _ = server.stop.send(());
 }
 
