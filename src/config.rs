@@ -59,6 +59,17 @@ struct FileConfig {
     /// A second, plaintext port serving only grpc.health.v1 (for probes
     /// that cannot speak TLS, such as Kubernetes' gRPC probes).
     health_listen: Option<SocketAddr>,
+    /// A second TOML file holding only `[[callers]]` (e.g. a Kubernetes
+    /// Secret), added to those in this file.
+    callers_file: Option<PathBuf>,
+    #[serde(default)]
+    callers: Vec<CallerConfig>,
+}
+
+/// The shape of `callers_file`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallersFile {
     #[serde(default)]
     callers: Vec<CallerConfig>,
 }
@@ -102,7 +113,7 @@ pub struct Settings {
 
 impl Settings {
     pub fn load(config_file: Option<&Path>, overrides: Overrides) -> anyhow::Result<Self> {
-        let file = match config_file {
+        let mut file = match config_file {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("reading config file {}", path.display()))?;
@@ -111,6 +122,13 @@ impl Settings {
             }
             None => FileConfig::default(),
         };
+        if let Some(path) = &file.callers_file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading callers file {}", path.display()))?;
+            let extra = toml::from_str::<CallersFile>(&text)
+                .with_context(|| format!("parsing callers file {}", path.display()))?;
+            file.callers.extend(extra.callers);
+        }
         let data_dir = overrides
             .data_dir
             .or(file.data_dir)
@@ -308,10 +326,49 @@ mod tests {
         );
         assert_eq!(settings.callers[0].token_sha256, None);
 
+        let callers = dir.path().join("callers.toml");
+        let hash = token_hash("t");
+        std::fs::write(
+            &callers,
+            format!("[[callers]]\nname = \"dpo\"\nrole = \"dpo\"\ntoken_sha256 = \"{hash}\"\n"),
+        )
+        .unwrap();
+        std::fs::write(&path, format!("callers_file = \"{}\"\n", callers.display())).unwrap();
+        let settings = Settings::load(Some(&path), Overrides::default()).unwrap();
+        assert_eq!(settings.callers[0].caller.name, "dpo");
+
         std::fs::write(&path, "tls_cert = \"/tls/cert.pem\"\n").unwrap();
         assert!(Settings::load(Some(&path), Overrides::default()).is_err());
         std::fs::write(&path, "[[callers]]\nname = \"x\"\nrole = \"agent\"\n").unwrap();
         assert!(Settings::load(Some(&path), Overrides::default()).is_err());
+    }
+
+    /// The Kubernetes ConfigMap's TOML and the Secret's callers load.
+    #[test]
+    fn the_kubernetes_config_loads() {
+        let k8s = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/k8s");
+        let block = |file: &str, key: &str| {
+            let text = std::fs::read_to_string(k8s.join(file)).unwrap();
+            let start = text.find(&format!("{key}: |\n")).unwrap() + key.len() + 3;
+            let lines = text[start..].lines();
+            let body: Vec<&str> = lines
+                .take_while(|l| l.is_empty() || l.starts_with("    "))
+                .map(|l| l.get(4..).unwrap_or(""))
+                .collect();
+            body.join("\n")
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let callers = dir.path().join("callers.toml");
+        std::fs::write(&callers, block("secret.yaml", "callers.toml")).unwrap();
+        let config = block("configmap.yaml", "scr-hub.toml").replace(
+            "/etc/scr-hub/callers/callers.toml",
+            &callers.display().to_string(),
+        );
+        let path = dir.path().join("scr-hub.toml");
+        std::fs::write(&path, config).unwrap();
+        let settings = Settings::load(Some(&path), Overrides::default()).unwrap();
+        assert_eq!(settings.callers.len(), 3);
+        assert_eq!(settings.health_listen.map(|a| a.port()), Some(8081));
     }
 
     #[test]
