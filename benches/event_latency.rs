@@ -100,14 +100,16 @@ async fn start(
 ) -> (Channel, tokio::sync::oneshot::Sender<()>) {
     let callers = CALLERS
         .iter()
-        .map(|(name, role, system)| ConfiguredCaller {
-            caller: Caller::new(
-                (*name).into(),
-                *role,
-                system.map(|s| SystemCode::parse(s).unwrap()),
+        .map(|(name, role, system)| {
+            ConfiguredCaller::with_token(
+                Caller::new(
+                    (*name).into(),
+                    *role,
+                    system.map(|s| SystemCode::parse(s).unwrap()),
+                )
+                .unwrap(),
+                token_hash(name),
             )
-            .unwrap(),
-            token_sha256: token_hash(name),
         })
         .collect();
     let settings = Settings {
@@ -118,6 +120,9 @@ async fn start(
         nats: None,
         callers,
         privacy: Default::default(),
+        otlp_endpoint: None,
+        tls: None,
+        health_listen: None,
     };
     let app = App::build(settings).await.expect("app builds");
     let addr = app.local_addr();

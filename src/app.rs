@@ -4,7 +4,7 @@
 use crate::api;
 use crate::auth::{Caller, Role, generate_token, token_hash};
 use crate::clock::{Clock, SystemClock};
-use crate::config::Settings;
+use crate::config::{Settings, TlsSettings};
 use crate::hub::{ConfiguredCaller, Hub};
 use crate::search::SearchIndex;
 use crate::search::indexer::Indexer;
@@ -14,6 +14,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 
 pub struct App {
     listener: TcpListener,
@@ -23,6 +24,10 @@ pub struct App {
     indexer: Indexer,
     /// Background tasks that end with the service (e.g. the NATS bridge).
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Read at build, so a missing or bad certificate fails the start.
+    tls: Option<ServerTlsConfig>,
+    /// The plaintext health-only listener, if configured.
+    health_listener: Option<TcpListener>,
 }
 
 impl App {
@@ -34,6 +39,7 @@ impl App {
         settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
+        let tls = settings.tls.as_ref().map(tls_config).transpose()?;
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("creating data directory {}", settings.data_dir.display()))?;
         let mut callers = settings.callers.clone();
@@ -67,12 +73,22 @@ impl App {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
+        let health_listener = match settings.health_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding {addr}"))?,
+            ),
+            None => None,
+        };
         Ok(Self {
+            health_listener,
             listener,
             hub,
             search,
             indexer,
             tasks,
+            tls,
         })
     }
 
@@ -82,12 +98,22 @@ impl App {
             .expect("bound listener has an address")
     }
 
+    /// Where the plaintext health-only listener is bound, if any.
+    pub fn health_addr(&self) -> Option<SocketAddr> {
+        self.health_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+    }
+
     pub fn hub(&self) -> &Arc<Hub> {
         &self.hub
     }
 
     /// Serves until `shutdown` completes, then lets in-flight calls finish.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+    pub async fn run_until(
+        mut self,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> anyhow::Result<()> {
         let (routes, health) = api::routes(self.hub.clone())?;
         for name in api::SERVICE_NAMES {
             health
@@ -97,6 +123,7 @@ impl App {
         tracing::info!(
             addr = %self.local_addr(),
             indexed = self.search.num_docs(),
+            tls = self.tls.is_some(),
             "scr-hub serving"
         );
         // Without TCP_NODELAY a streamed event can wait ~40 ms on Nagle's
@@ -105,11 +132,29 @@ impl App {
             .with_nodelay(Some(true))
             .with_keepalive(Some(std::time::Duration::from_secs(60)));
         let hub = self.hub.clone();
+        let (stopping, stopped) = tokio::sync::watch::channel(false);
+        let reporter = health.clone();
         let shutdown = async move {
             shutdown.await;
+            // Readiness fails first, so load balancers stop sending calls.
+            for name in api::SERVICE_NAMES.iter().chain(&[""]) {
+                reporter
+                    .set_service_status(*name, tonic_health::ServingStatus::NotServing)
+                    .await;
+            }
+            let _ = stopping.send(true);
             hub.close();
         };
-        tonic::transport::Server::builder()
+        if let Some(listener) = self.health_listener {
+            self.tasks
+                .push(serve_health(listener, api::health_routes(&health), stopped));
+        }
+        let mut server = tonic::transport::Server::builder();
+        if let Some(tls) = self.tls {
+            server = server.tls_config(tls)?;
+        }
+        server
+            .layer(api::TraceLayer)
             .layer(api::AuthLayer::new(self.hub.clone()))
             .add_routes(routes)
             .serve_with_incoming_shutdown(incoming, shutdown)
@@ -121,6 +166,41 @@ impl App {
         tracing::info!("scr-hub stopped");
         Ok(())
     }
+}
+
+/// The server identity and, for mutual TLS, the CA client certificates
+/// must chain to. With a client CA, a client without a certificate cannot
+/// complete the handshake at all.
+fn tls_config(tls: &TlsSettings) -> anyhow::Result<ServerTlsConfig> {
+    let read =
+        |path: &Path| std::fs::read(path).with_context(|| format!("reading {}", path.display()));
+    let identity = Identity::from_pem(read(&tls.cert)?, read(&tls.key)?);
+    let mut config = ServerTlsConfig::new().identity(identity);
+    if let Some(ca) = &tls.client_ca {
+        config = config.client_ca_root(Certificate::from_pem(read(ca)?));
+    }
+    Ok(config)
+}
+
+/// Serves health alone, in plaintext, until the service stops.
+fn serve_health(
+    listener: TcpListener,
+    routes: tonic::service::Routes,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let incoming = tonic::transport::server::TcpIncoming::from(listener);
+        let until = async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        };
+        if let Err(e) = tonic::transport::Server::builder()
+            .add_routes(routes)
+            .serve_with_incoming_shutdown(incoming, until)
+            .await
+        {
+            tracing::warn!(error = %e, "health listener failed");
+        }
+    })
 }
 
 /// Runs the minors sweep once a day (first an hour after start, so a
@@ -156,10 +236,7 @@ fn bootstrap_admin(data_dir: &Path) -> anyhow::Result<ConfiguredCaller> {
     };
     tracing::info!(path = %path.display(), "admin token file in use");
     let caller = Caller::new("admin".into(), Role::Admin, None).map_err(anyhow::Error::msg)?;
-    Ok(ConfiguredCaller {
-        caller,
-        token_sha256: token_hash(&token),
-    })
+    Ok(ConfiguredCaller::with_token(caller, token_hash(&token)))
 }
 
 fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {

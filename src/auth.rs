@@ -95,6 +95,23 @@ pub fn parse_token_hash(raw: &str) -> Result<String, String> {
     }
 }
 
+/// The same check for a client certificate's SHA-256 fingerprint; colons
+/// (as `openssl x509 -fingerprint -sha256` prints them) are accepted.
+pub fn parse_cert_hash(raw: &str) -> Result<String, String> {
+    let hash: String = raw.trim().replace(':', "").to_ascii_lowercase();
+    if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(hash)
+    } else {
+        Err("client_cert_sha256 must be 64 hex digits (the SHA-256 of the DER certificate)".into())
+    }
+}
+
+/// Lower-case hex SHA-256 of a DER certificate: how a client certificate
+/// names its caller.
+pub fn cert_fingerprint(der: &[u8]) -> String {
+    hex::encode(Sha256::digest(der))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +131,18 @@ mod tests {
         assert!(Caller::new("a".into(), Role::Department, None).is_err());
         assert!(Caller::new("a".into(), Role::Agent, system.clone()).is_err());
         assert!(Caller::new("a".into(), Role::Department, system).is_ok());
+    }
+
+    #[test]
+    fn accepts_openssl_style_certificate_fingerprints() {
+        let hash = token_hash("cert");
+        let colons: Vec<String> = hash
+            .as_bytes()
+            .chunks(2)
+            .map(|p| String::from_utf8_lossy(p).to_uppercase())
+            .collect();
+        assert_eq!(parse_cert_hash(&colons.join(":")).unwrap(), hash);
+        assert!(parse_cert_hash("CN=crm").is_err());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Settings, layered: defaults < TOML file (`--config`) < SCR_* environment <
 //! command-line flags. clap resolves the last two; this module the rest.
 
-use crate::auth::{Caller, Role, parse_token_hash};
+use crate::auth::{Caller, Role, parse_cert_hash, parse_token_hash};
 use crate::events::nats::NatsSettings;
 use crate::hub::{ConfiguredCaller, PrivacySettings};
 use crate::record::SystemCode;
@@ -28,6 +28,11 @@ pub struct Overrides {
     pub database_url: Option<String>,
     pub log_format: Option<LogFormat>,
     pub nats_url: Option<String>,
+    pub otlp_endpoint: Option<String>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub client_ca: Option<PathBuf>,
+    pub health_listen: Option<SocketAddr>,
 }
 
 /// The TOML file's shape.
@@ -46,6 +51,27 @@ struct FileConfig {
     urgent_matter_days: Option<u32>,
     /// Years after a customer's last activity before disposal (default 6).
     retention_years: Option<u32>,
+    /// OTLP/gRPC collector for spans and metrics (http://collector:4317).
+    otlp_endpoint: Option<String>,
+    /// PEM server certificate chain and private key: serve TLS only.
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    /// PEM CA bundle: clients must present a certificate it signed (mTLS).
+    client_ca: Option<PathBuf>,
+    /// A second, plaintext port serving only grpc.health.v1 (for probes
+    /// that cannot speak TLS, such as Kubernetes' gRPC probes).
+    health_listen: Option<SocketAddr>,
+    /// A second TOML file holding only `[[callers]]` (e.g. a Kubernetes
+    /// Secret), added to those in this file.
+    callers_file: Option<PathBuf>,
+    #[serde(default)]
+    callers: Vec<CallerConfig>,
+}
+
+/// The shape of `callers_file`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallersFile {
     #[serde(default)]
     callers: Vec<CallerConfig>,
 }
@@ -56,7 +82,17 @@ struct CallerConfig {
     name: String,
     role: String,
     system: Option<String>,
-    token_sha256: String,
+    token_sha256: Option<String>,
+    /// SHA-256 of the caller's TLS client certificate (DER), for mTLS.
+    client_cert_sha256: Option<String>,
+}
+
+/// Serving TLS; with `client_ca`, mutual TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSettings {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub client_ca: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -69,11 +105,17 @@ pub struct Settings {
     pub nats: Option<NatsSettings>,
     pub callers: Vec<ConfiguredCaller>,
     pub privacy: PrivacySettings,
+    /// Export spans and metrics over OTLP/gRPC here; `None` exports nothing.
+    pub otlp_endpoint: Option<String>,
+    /// `None` serves plaintext gRPC.
+    pub tls: Option<TlsSettings>,
+    /// Plaintext health-only listener; `None` serves health on `listen` only.
+    pub health_listen: Option<SocketAddr>,
 }
 
 impl Settings {
     pub fn load(config_file: Option<&Path>, overrides: Overrides) -> anyhow::Result<Self> {
-        let file = match config_file {
+        let mut file = match config_file {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("reading config file {}", path.display()))?;
@@ -82,6 +124,13 @@ impl Settings {
             }
             None => FileConfig::default(),
         };
+        if let Some(path) = &file.callers_file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading callers file {}", path.display()))?;
+            let extra = toml::from_str::<CallersFile>(&text)
+                .with_context(|| format!("parsing callers file {}", path.display()))?;
+            file.callers.extend(extra.callers);
+        }
         let data_dir = overrides
             .data_dir
             .or(file.data_dir)
@@ -90,6 +139,11 @@ impl Settings {
             .database_url
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("scr.db").display()));
+        let tls = tls_settings(
+            overrides.tls_cert.or(file.tls_cert),
+            overrides.tls_key.or(file.tls_key),
+            overrides.client_ca.or(file.client_ca),
+        )?;
         Ok(Self {
             listen: overrides
                 .listen
@@ -112,12 +166,32 @@ impl Settings {
             }),
             callers: parse_callers(file.callers)?,
             privacy: privacy_settings(file.urgent_matter_days, file.retention_years)?,
+            otlp_endpoint: overrides.otlp_endpoint.or(file.otlp_endpoint),
+            tls,
+            health_listen: overrides.health_listen.or(file.health_listen),
             data_dir,
         })
     }
 
     pub fn index_dir(&self) -> PathBuf {
         self.data_dir.join("index")
+    }
+}
+
+fn tls_settings(
+    cert: Option<PathBuf>,
+    key: Option<PathBuf>,
+    client_ca: Option<PathBuf>,
+) -> anyhow::Result<Option<TlsSettings>> {
+    match (cert, key) {
+        (Some(cert), Some(key)) => Ok(Some(TlsSettings {
+            cert,
+            key,
+            client_ca,
+        })),
+        (None, None) if client_ca.is_some() => bail!("client_ca needs tls_cert and tls_key"),
+        (None, None) => Ok(None),
+        _ => bail!("tls_cert and tls_key go together"),
     }
 }
 
@@ -154,17 +228,44 @@ fn parse_callers(configs: Vec<CallerConfig>) -> anyhow::Result<Vec<ConfiguredCal
             .map_err(|e| anyhow::anyhow!("caller {}: system {e}", c.name))?;
         let caller = Caller::new(c.name.clone(), role, system)
             .map_err(|e| anyhow::anyhow!("caller {}: {e}", c.name))?;
-        let token_sha256 = parse_token_hash(&c.token_sha256)
+        let token_sha256 = c
+            .token_sha256
+            .as_deref()
+            .map(parse_token_hash)
+            .transpose()
             .map_err(|e| anyhow::anyhow!("caller {}: {e}", c.name))?;
+        let client_cert_sha256 = c
+            .client_cert_sha256
+            .as_deref()
+            .map(parse_cert_hash)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("caller {}: {e}", c.name))?;
+        if token_sha256.is_none() && client_cert_sha256.is_none() {
+            bail!(
+                "caller {} needs token_sha256 or client_cert_sha256",
+                caller.name
+            );
+        }
         if callers.iter().any(|k| k.caller.name == caller.name) {
             bail!("caller {} is configured twice", caller.name);
         }
-        if callers.iter().any(|k| k.token_sha256 == token_sha256) {
+        if token_sha256.is_some() && callers.iter().any(|k| k.token_sha256 == token_sha256) {
             bail!("caller {} shares a token with another caller", caller.name);
+        }
+        if client_cert_sha256.is_some()
+            && callers
+                .iter()
+                .any(|k| k.client_cert_sha256 == client_cert_sha256)
+        {
+            bail!(
+                "caller {} shares a client certificate with another caller",
+                caller.name
+            );
         }
         callers.push(ConfiguredCaller {
             caller,
             token_sha256,
+            client_cert_sha256,
         });
     }
     Ok(callers)
@@ -212,6 +313,73 @@ mod tests {
         let settings = Settings::load(Some(&path), Overrides::default()).unwrap();
         assert_eq!(settings.callers.len(), 2);
         assert_eq!(settings.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn tls_and_certificate_callers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scr.toml");
+        let fp = token_hash("cert");
+        std::fs::write(
+            &path,
+            format!(
+                "tls_cert = \"/tls/cert.pem\"\ntls_key = \"/tls/key.pem\"\nclient_ca = \"/tls/ca.pem\"\notlp_endpoint = \"http://otel:4317\"\n\n[[callers]]\nname = \"crm\"\nrole = \"agent\"\nclient_cert_sha256 = \"{fp}\"\n"
+            ),
+        )
+        .unwrap();
+        let settings = Settings::load(Some(&path), Overrides::default()).unwrap();
+        let tls = settings.tls.unwrap();
+        assert_eq!(tls.client_ca.as_deref(), Some(Path::new("/tls/ca.pem")));
+        assert_eq!(settings.otlp_endpoint.as_deref(), Some("http://otel:4317"));
+        assert_eq!(
+            settings.callers[0].client_cert_sha256.as_deref(),
+            Some(fp.as_str())
+        );
+        assert_eq!(settings.callers[0].token_sha256, None);
+
+        let callers = dir.path().join("callers.toml");
+        let hash = token_hash("t");
+        std::fs::write(
+            &callers,
+            format!("[[callers]]\nname = \"dpo\"\nrole = \"dpo\"\ntoken_sha256 = \"{hash}\"\n"),
+        )
+        .unwrap();
+        std::fs::write(&path, format!("callers_file = \"{}\"\n", callers.display())).unwrap();
+        let settings = Settings::load(Some(&path), Overrides::default()).unwrap();
+        assert_eq!(settings.callers[0].caller.name, "dpo");
+
+        std::fs::write(&path, "tls_cert = \"/tls/cert.pem\"\n").unwrap();
+        assert!(Settings::load(Some(&path), Overrides::default()).is_err());
+        std::fs::write(&path, "[[callers]]\nname = \"x\"\nrole = \"agent\"\n").unwrap();
+        assert!(Settings::load(Some(&path), Overrides::default()).is_err());
+    }
+
+    /// The Kubernetes ConfigMap's TOML and the Secret's callers load.
+    #[test]
+    fn the_kubernetes_config_loads() {
+        let k8s = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/k8s");
+        let block = |file: &str, key: &str| {
+            let text = std::fs::read_to_string(k8s.join(file)).unwrap();
+            let start = text.find(&format!("{key}: |\n")).unwrap() + key.len() + 3;
+            let lines = text[start..].lines();
+            let body: Vec<&str> = lines
+                .take_while(|l| l.is_empty() || l.starts_with("    "))
+                .map(|l| l.get(4..).unwrap_or(""))
+                .collect();
+            body.join("\n")
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let callers = dir.path().join("callers.toml");
+        std::fs::write(&callers, block("secret.yaml", "callers.toml")).unwrap();
+        let config = block("configmap.yaml", "scr-hub.toml").replace(
+            "/etc/scr-hub/callers/callers.toml",
+            &callers.display().to_string(),
+        );
+        let path = dir.path().join("scr-hub.toml");
+        std::fs::write(&path, config).unwrap();
+        let settings = Settings::load(Some(&path), Overrides::default()).unwrap();
+        assert_eq!(settings.callers.len(), 3);
+        assert_eq!(settings.health_listen.map(|a| a.port()), Some(8081));
     }
 
     #[test]

@@ -103,6 +103,21 @@ struct ServeArgs {
     /// NATS server (nats://host:4222): publish change events to JetStream.
     #[arg(long, env = "SCR_NATS_URL")]
     nats_url: Option<String>,
+    /// OTLP/gRPC collector (http://collector:4317): export spans and metrics.
+    #[arg(long, env = "SCR_OTLP_ENDPOINT")]
+    otlp_endpoint: Option<String>,
+    /// PEM certificate chain: serve TLS only (with --tls-key).
+    #[arg(long, env = "SCR_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "SCR_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// PEM CA bundle: require client certificates it signed (mutual TLS).
+    #[arg(long, env = "SCR_CLIENT_CA")]
+    client_ca: Option<PathBuf>,
+    /// Also serve grpc.health.v1 alone, in plaintext, here (for probes).
+    #[arg(long, env = "SCR_HEALTH_LISTEN")]
+    health_listen: Option<SocketAddr>,
 }
 
 #[derive(clap::Args)]
@@ -165,11 +180,20 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         database_url: args.database_url,
         log_format: args.log_format,
         nats_url: args.nats_url,
+        otlp_endpoint: args.otlp_endpoint,
+        tls_cert: args.tls_cert,
+        tls_key: args.tls_key,
+        client_ca: args.client_ca,
+        health_listen: args.health_listen,
     };
     let settings = Settings::load(args.config.as_deref(), overrides)?;
-    scr_hub::telemetry::init(settings.log_format);
+    let telemetry =
+        scr_hub::telemetry::init(settings.log_format, settings.otlp_endpoint.as_deref())?;
     let app = App::build(settings).await?;
-    app.run_until(shutdown_signal()).await
+    let served = app.run_until(shutdown_signal()).await;
+    // Flushing blocks on the exporters, which run on this runtime.
+    let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
+    served
 }
 
 async fn train_weights(args: StoreArgs) -> anyhow::Result<()> {
@@ -179,7 +203,7 @@ async fn train_weights(args: StoreArgs) -> anyhow::Result<()> {
         ..Overrides::default()
     };
     let settings = Settings::load(args.config.as_deref(), overrides)?;
-    scr_hub::telemetry::init(settings.log_format);
+    scr_hub::telemetry::init(settings.log_format, None)?;
     let store = scr_hub::store::open(&settings.database_url).await?;
     let summary = scr_hub::hub::train_weights(store.as_ref(), chrono::Utc::now()).await?;
     print!("{}", summary.render());
@@ -201,7 +225,7 @@ async fn open_store(
         ..Overrides::default()
     };
     let settings = Settings::load(args.config.as_deref(), overrides)?;
-    scr_hub::telemetry::init(settings.log_format);
+    scr_hub::telemetry::init(settings.log_format, None)?;
     let store = scr_hub::store::open(&settings.database_url).await?;
     Ok((settings, store))
 }

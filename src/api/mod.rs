@@ -13,9 +13,11 @@ mod search;
 mod statistics;
 mod status;
 mod subject_rights;
+mod trace;
 
 pub use auth::AuthLayer;
 pub use status::into_status;
+pub use trace::TraceLayer;
 
 use crate::hub::Hub;
 use std::sync::Arc;
@@ -76,6 +78,13 @@ pub fn routes(hub: Arc<Hub>) -> anyhow::Result<(Routes, tonic_health::server::He
             hub,
         )));
     Ok((routes, reporter))
+}
+
+/// Only the health service, reporting what `reporter` is told: for a
+/// plaintext probe port beside a TLS listener.
+pub fn health_routes(reporter: &tonic_health::server::HealthReporter) -> Routes {
+    let service = tonic_health::server::HealthService::from_health_reporter(reporter.clone());
+    Routes::new(tonic_health::pb::health_server::HealthServer::new(service))
 }
 
 /// Names of the hub's own services, for health status per service.

@@ -90,15 +90,29 @@ async fn run(store: Arc<dyn Store>, sink: JetStreamSink) {
         signal.borrow_and_update();
         match store.dispatch(DISPATCHER, BATCH, &sink).await {
             Ok(0) => {
+                record_lag(store.as_ref()).await;
                 // Woken by a commit, or every few seconds: another replica
                 // may have let go of the dispatcher, or a delivery failed.
                 let _ = tokio::time::timeout(Duration::from_secs(2), signal.changed()).await;
             }
-            Ok(sent) => tracing::debug!(sent, "events published to nats"),
+            Ok(sent) => {
+                tracing::debug!(sent, "events published to nats");
+                record_lag(store.as_ref()).await;
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "nats publish failed; retrying");
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
+    }
+}
+
+/// How far publication trails the outbox, for the `scr.outbox.lag` gauge.
+async fn record_lag(store: &dyn Store) {
+    if let (Ok(head), Ok(cursor)) = (
+        store.outbox_head().await,
+        store.dispatch_cursor(DISPATCHER).await,
+    ) {
+        crate::telemetry::metrics::outbox_lag((head - cursor).max(0));
     }
 }

@@ -1,6 +1,7 @@
 //! Caller authentication and the Admin operations on callers. Callers come
 //! from the configuration file or are registered through the API; both are
-//! known only by the SHA-256 of their token.
+//! known only by the SHA-256 of their token (or, configured ones, of their
+//! TLS client certificate).
 
 use super::Hub;
 use crate::auth::{Caller, Role, generate_token, token_hash};
@@ -12,7 +13,20 @@ use crate::store::{RegisteredCaller, StoreError};
 #[derive(Debug, Clone)]
 pub struct ConfiguredCaller {
     pub caller: Caller,
-    pub token_sha256: String,
+    pub token_sha256: Option<String>,
+    /// Hex SHA-256 of the caller's DER client certificate (mTLS).
+    pub client_cert_sha256: Option<String>,
+}
+
+impl ConfiguredCaller {
+    /// A caller known by the SHA-256 of its bearer token.
+    pub fn with_token(caller: Caller, token_sha256: String) -> Self {
+        Self {
+            caller,
+            token_sha256: Some(token_sha256),
+            client_cert_sha256: None,
+        }
+    }
 }
 
 /// Where a caller was defined, for listings.
@@ -26,12 +40,26 @@ impl Hub {
     /// The caller holding this bearer token.
     pub async fn authenticate(&self, token: &str) -> Result<Caller> {
         let hash = token_hash(token);
-        if let Some(found) = self.configured.iter().find(|c| c.token_sha256 == hash) {
+        if let Some(found) = self
+            .configured
+            .iter()
+            .find(|c| c.token_sha256.as_deref() == Some(hash.as_str()))
+        {
             return Ok(found.caller.clone());
         }
         self.store
             .caller_by_token_hash(&hash)
             .await?
+            .ok_or(Error::Unauthenticated)
+    }
+
+    /// The configured caller whose client certificate has this SHA-256
+    /// fingerprint (lower-case hex of the DER).
+    pub fn authenticate_certificate(&self, fingerprint: &str) -> Result<Caller> {
+        self.configured
+            .iter()
+            .find(|c| c.client_cert_sha256.as_deref() == Some(fingerprint))
+            .map(|c| c.caller.clone())
             .ok_or(Error::Unauthenticated)
     }
 

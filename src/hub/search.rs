@@ -55,6 +55,13 @@ impl Hub {
         caller: &Caller,
         req: SearchRequest,
     ) -> Result<SearchPage> {
+        let started = std::time::Instant::now();
+        let page = self.search_page(caller, req).await;
+        crate::telemetry::metrics::search_finished(started.elapsed());
+        page
+    }
+
+    async fn search_page(&self, caller: &Caller, req: SearchRequest) -> Result<SearchPage> {
         authorize(caller, Action::Search)?;
         let (query, page_size, offset, purpose) = self.parse_search(&req)?;
         let index = self

@@ -71,6 +71,12 @@ impl Hub {
             })
             .await?;
         tracing::info!(customer_id = %result.customer_id, outcome = ?result.outcome, "record submitted");
+        crate::telemetry::metrics::match_outcome(match result.outcome {
+            SubmitOutcome::Linked => "linked",
+            SubmitOutcome::NewCustomer => "new_customer",
+            SubmitOutcome::PossibleMatch => "possible_match",
+            SubmitOutcome::Updated => "updated",
+        });
         Ok(result)
     }
 

@@ -92,9 +92,10 @@ async fn run(
             match follow(&store, &index, &writer, after).await {
                 Ok(Some(seq)) => {
                     cursor = Some(seq);
+                    record_lag(store.as_ref(), seq).await;
                     continue;
                 }
-                Ok(None) => {}
+                Ok(None) => crate::telemetry::metrics::index_lag(0),
                 Err(e) => {
                     tracing::warn!(error = %e, after, "search indexer batch failed; retrying")
                 }
@@ -119,6 +120,13 @@ async fn run(
         }
     })
     .await;
+}
+
+/// How far the index trails the outbox, for the `scr.index.lag` gauge.
+async fn record_lag(store: &dyn Store, indexed: i64) {
+    if let Ok(head) = store.outbox_head().await {
+        crate::telemetry::metrics::index_lag((head - indexed).max(0));
+    }
 }
 
 /// Indexes one batch of changes after `after`; the new cursor, or `None`

@@ -9,6 +9,7 @@ mod rights_rows;
 mod rows;
 mod sql;
 mod sqlite;
+mod traced;
 
 pub use change::{
     AuditEntry, AuditHead, CandidateRecord, Change, MatchIndex, NewEvent, Op, RegisteredCaller,
@@ -17,6 +18,7 @@ pub use change::{
 pub use postgres::PostgresStore;
 pub use rights_rows::{CustomerActivity, EqualitiesRow};
 pub use sqlite::SqliteStore;
+pub use traced::TracedStore;
 
 use crate::auth::Caller;
 use crate::error::Error;
@@ -279,13 +281,14 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// Opens the store named by the URL's scheme (`sqlite:` or `postgres:`) and
-/// brings its schema up to date.
+/// brings its schema up to date. Every call on it opens a span.
 pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
-    if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::open(url).await?))
+    let (store, system): (Arc<dyn Store>, _) = if url.starts_with("sqlite:") {
+        (Arc::new(SqliteStore::open(url).await?), "sqlite")
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Arc::new(PostgresStore::open(url).await?))
+        (Arc::new(PostgresStore::open(url).await?), "postgresql")
     } else {
         anyhow::bail!("database URL must start with sqlite: or postgres:")
-    }
+    };
+    Ok(Arc::new(TracedStore::new(store, system)))
 }

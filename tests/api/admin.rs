@@ -138,6 +138,9 @@ async fn first_start_writes_a_private_admin_token() {
         nats: None,
         callers: Vec::new(),
         privacy: Default::default(),
+        otlp_endpoint: None,
+        tls: None,
+        health_listen: None,
     };
     let path = data_dir.path().join("admin.token");
     let app = start(settings.clone(), data_dir).await;

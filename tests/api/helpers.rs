@@ -50,21 +50,23 @@ pub struct TestApp {
 
 fn init_logs() {
     if std::env::var("TEST_LOG").is_ok() {
-        scr_hub::telemetry::init(LogFormat::Pretty);
+        let _ = scr_hub::telemetry::init(LogFormat::Pretty, None);
     }
 }
 
 pub fn configured_callers() -> Vec<ConfiguredCaller> {
     CALLERS
         .iter()
-        .map(|(name, role, system)| ConfiguredCaller {
-            caller: Caller::new(
-                (*name).into(),
-                *role,
-                system.map(|s| SystemCode::parse(s).unwrap()),
+        .map(|(name, role, system)| {
+            ConfiguredCaller::with_token(
+                Caller::new(
+                    (*name).into(),
+                    *role,
+                    system.map(|s| SystemCode::parse(s).unwrap()),
+                )
+                .unwrap(),
+                token_hash(name),
             )
-            .unwrap(),
-            token_sha256: token_hash(name),
         })
         .collect()
 }
@@ -91,6 +93,9 @@ pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
         nats: None,
         callers: configured_callers(),
         privacy: Default::default(),
+        otlp_endpoint: None,
+        tls: None,
+        health_listen: None,
     };
     Some(start(settings, data_dir).await)
 }

@@ -17,5 +17,6 @@ mod search;
 mod service;
 mod subject_data;
 mod sweep;
+mod tls;
 mod train;
 mod verify;

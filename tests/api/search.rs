@@ -374,6 +374,9 @@ async fn a_lost_index_is_rebuilt_from_the_store() {
         log_format: LogFormat::Pretty,
         nats: None,
         privacy: Default::default(),
+        otlp_endpoint: None,
+        tls: None,
+        health_listen: None,
         callers: configured_callers(),
     };
     let index_dir = settings.index_dir();
