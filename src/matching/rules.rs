@@ -38,19 +38,33 @@ fn same_address(c: &Comparison) -> bool {
 }
 
 pub fn hard_negative(c: &Comparison, a: &Subject, b: &Subject) -> Option<HardNegative> {
-    if !c.is(Field::Family, "exact") || !same_address(c) {
+    // "Same" here tolerates keying slips: a twin's record with a mistyped
+    // surname or date is still a twin, and must not outscore the rule.
+    if !agrees(c, Field::Family) || !same_address(c) {
         return None;
     }
-    let same_given = c.is(Field::Given, "exact") || c.is(Field::Given, "nickname");
-    if c.is(Field::Dob, "exact") && c.is(Field::Given, "disagree") {
+    let same_birthday = c.is(Field::Dob, "exact")
+        || c.is(Field::Dob, "day_month_swap")
+        || c.is(Field::Dob, "one_digit");
+    // Only a clearly different given name makes a twin: a typo, nickname,
+    // sound-alike or initial of the other is graded above "disagree".
+    if same_birthday && c.is(Field::Given, "disagree") {
         return Some(HardNegative::Twins);
     }
     // A date merely mistyped (swap, one digit, same year) or a few years
     // out is not a generation apart.
-    if same_given && c.is(Field::Dob, "disagree") && years_apart(a, b) >= GENERATION_YEARS {
+    if agrees(c, Field::Given)
+        && c.is(Field::Dob, "disagree")
+        && years_apart(a, b) >= GENERATION_YEARS
+    {
         return Some(HardNegative::ParentChild);
     }
     None
+}
+
+/// Present on both sides and graded above "disagree".
+fn agrees(c: &Comparison, field: Field) -> bool {
+    c.level(field).is_some_and(|l| l != "disagree")
 }
 
 /// The least age gap between a parent and a child sharing their name.
