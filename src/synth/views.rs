@@ -154,7 +154,7 @@ pub fn views(population: &Population, seed: u64) -> Vec<View> {
                 record: DepartmentalRecord {
                     system: SystemCode::parse(system).expect("valid system"),
                     local_id: LocalId::parse(&format!("{system}-{}", next_id[s])).expect("valid"),
-                    person: noisy(&mut rng, p, system),
+                    person: keyed(&mut rng, p, system),
                 },
             });
         }
@@ -164,7 +164,7 @@ pub fn views(population: &Population, seed: u64) -> Vec<View> {
 }
 
 /// One system's copy of a person, with the slips of keying and of time.
-fn noisy(rng: &mut StdRng, p: &SynthPerson, system: &str) -> Person {
+pub fn keyed(rng: &mut StdRng, p: &SynthPerson, system: &str) -> Person {
     let mut person = p.person.clone();
     let name = &mut person.name;
     let given = name.given.to_lowercase();
