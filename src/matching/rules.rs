@@ -77,3 +77,49 @@ fn years_apart(a: &Subject, b: &Subject) -> u32 {
         _ => 0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matching::{SubjectInput, compare};
+
+    fn subject(given: &str, family: &str, dob: &str) -> Subject {
+        Subject::new(&SubjectInput {
+            given,
+            family,
+            dob,
+            address_lines: vec!["14 Harborne Road"],
+            postcode: "B15 3DH",
+            ..Default::default()
+        })
+    }
+
+    fn rule(a: &Subject, b: &Subject) -> Option<HardNegative> {
+        hard_negative(&compare(a, b), a, b)
+    }
+
+    #[test]
+    fn keying_slips_do_not_hide_kin() {
+        let amelia = subject("Amelia", "Okafor", "1984-06-02");
+        // A twin's record with a mistyped surname or birthday.
+        let twin = subject("Chioma", "Okafro", "1984-02-06");
+        assert_eq!(rule(&amelia, &twin), Some(HardNegative::Twins));
+        // A daughter named after her mother, her name mistyped.
+        let junior = subject("Amelai", "Okafor", "2010-09-15");
+        assert_eq!(rule(&amelia, &junior), Some(HardNegative::ParentChild));
+    }
+
+    #[test]
+    fn slips_and_nicknames_are_not_kin() {
+        let robert = subject("Robert", "Okafor", "1984-06-02");
+        for other in [
+            subject("Bob", "Okafor", "1984-06-02"),
+            subject("Rboert", "Okafor", "1984-06-02"),
+            subject("R", "Okafor", "1984-06-02"),
+            subject("Robert", "Okafor", "1984-06-03"),
+            subject("Robert", "Okafor", "1964-06-02"),
+        ] {
+            assert_eq!(rule(&robert, &other), None, "{other:?}");
+        }
+    }
+}
