@@ -17,4 +17,5 @@ pub mod record;
 pub mod review;
 pub mod search;
 pub mod store;
+pub mod synth;
 pub mod telemetry;

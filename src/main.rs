@@ -55,6 +55,10 @@ enum Command {
         /// Switch off the twins and parent/child rules, to measure their cost.
         #[arg(long)]
         no_hard_negatives: bool,
+        /// Evaluate on N generated UK people (several departmental records
+        /// each, with twins and parents and children) instead of FEBRL.
+        #[arg(long, value_name = "N")]
+        synthetic: Option<usize>,
     },
 }
 
@@ -159,6 +163,7 @@ async fn main() -> anyhow::Result<()> {
             link_threshold,
             review_threshold,
             no_hard_negatives,
+            synthetic,
         } => {
             let defaults = scr_hub::evaluate::Thresholds::default();
             let thresholds = scr_hub::evaluate::Thresholds {
@@ -166,6 +171,11 @@ async fn main() -> anyhow::Result<()> {
                 review: review_threshold.unwrap_or(defaults.review),
                 hard_negatives: !no_hard_negatives,
             };
+            if let Some(people) = synthetic {
+                let (rows, notes) = scr_hub::evaluate::synthetic::run(people, thresholds)?;
+                print!("{}{notes}", scr_hub::evaluate::render(&rows));
+                return Ok(());
+            }
             let rows = scr_hub::evaluate::run(&data, thresholds)?;
             print!("{}", scr_hub::evaluate::render(&rows));
             Ok(())

@@ -38,19 +38,33 @@ fn same_address(c: &Comparison) -> bool {
 }
 
 pub fn hard_negative(c: &Comparison, a: &Subject, b: &Subject) -> Option<HardNegative> {
-    if !c.is(Field::Family, "exact") || !same_address(c) {
+    // "Same" here tolerates keying slips: a twin's record with a mistyped
+    // surname or date is still a twin, and must not outscore the rule.
+    if !agrees(c, Field::Family) || !same_address(c) {
         return None;
     }
-    let same_given = c.is(Field::Given, "exact") || c.is(Field::Given, "nickname");
-    if c.is(Field::Dob, "exact") && c.is(Field::Given, "disagree") {
+    let same_birthday = c.is(Field::Dob, "exact")
+        || c.is(Field::Dob, "day_month_swap")
+        || c.is(Field::Dob, "one_digit");
+    // Only a clearly different given name makes a twin: a typo, nickname,
+    // sound-alike or initial of the other is graded above "disagree".
+    if same_birthday && c.is(Field::Given, "disagree") {
         return Some(HardNegative::Twins);
     }
     // A date merely mistyped (swap, one digit, same year) or a few years
     // out is not a generation apart.
-    if same_given && c.is(Field::Dob, "disagree") && years_apart(a, b) >= GENERATION_YEARS {
+    if agrees(c, Field::Given)
+        && c.is(Field::Dob, "disagree")
+        && years_apart(a, b) >= GENERATION_YEARS
+    {
         return Some(HardNegative::ParentChild);
     }
     None
+}
+
+/// Present on both sides and graded above "disagree".
+fn agrees(c: &Comparison, field: Field) -> bool {
+    c.level(field).is_some_and(|l| l != "disagree")
 }
 
 /// The least age gap between a parent and a child sharing their name.
@@ -61,5 +75,51 @@ fn years_apart(a: &Subject, b: &Subject) -> u32 {
     match (year(a), year(b)) {
         (Some(x), Some(y)) => x.abs_diff(y),
         _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matching::{SubjectInput, compare};
+
+    fn subject(given: &str, family: &str, dob: &str) -> Subject {
+        Subject::new(&SubjectInput {
+            given,
+            family,
+            dob,
+            address_lines: vec!["14 Harborne Road"],
+            postcode: "B15 3DH",
+            ..Default::default()
+        })
+    }
+
+    fn rule(a: &Subject, b: &Subject) -> Option<HardNegative> {
+        hard_negative(&compare(a, b), a, b)
+    }
+
+    #[test]
+    fn keying_slips_do_not_hide_kin() {
+        let amelia = subject("Amelia", "Okafor", "1984-06-02");
+        // A twin's record with a mistyped surname or birthday.
+        let twin = subject("Chioma", "Okafro", "1984-02-06");
+        assert_eq!(rule(&amelia, &twin), Some(HardNegative::Twins));
+        // A daughter named after her mother, her name mistyped.
+        let junior = subject("Amelai", "Okafor", "2010-09-15");
+        assert_eq!(rule(&amelia, &junior), Some(HardNegative::ParentChild));
+    }
+
+    #[test]
+    fn slips_and_nicknames_are_not_kin() {
+        let robert = subject("Robert", "Okafor", "1984-06-02");
+        for other in [
+            subject("Bob", "Okafor", "1984-06-02"),
+            subject("Rboert", "Okafor", "1984-06-02"),
+            subject("R", "Okafor", "1984-06-02"),
+            subject("Robert", "Okafor", "1984-06-03"),
+            subject("Robert", "Okafor", "1964-06-02"),
+        ] {
+            assert_eq!(rule(&robert, &other), None, "{other:?}");
+        }
     }
 }

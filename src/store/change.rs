@@ -204,10 +204,12 @@ impl Op {
 impl Change {
     /// Every customer the ops change (see `Op::changed_customer`), once each.
     pub fn changed_customers(&self) -> Vec<CustomerId> {
+        // A set as well as the list: a batched change names thousands.
         let mut ids: Vec<CustomerId> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for op in &self.ops {
             let mut push = |id: &CustomerId| {
-                if !ids.contains(id) {
+                if seen.insert(id.clone()) {
                     ids.push(id.clone());
                 }
             };

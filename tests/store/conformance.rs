@@ -26,6 +26,7 @@ crate::conformance!(
     customer_changes_feed_the_indexer,
     customer_ids_page_in_order,
     verification_facts_attempts_and_locks,
+    a_batched_change_applies_whole,
 );
 
 fn at(secs: i64) -> DateTime<Utc> {
@@ -774,4 +775,54 @@ async fn verification_facts_attempts_and_locks(store: Arc<dyn Store>) {
     );
     let other = CustomerId::generate();
     assert_eq!(store.verification_locked_until(&other).await.unwrap(), None);
+}
+
+/// A bulk load hands `apply` thousands of customers at once: every key,
+/// link and indexer row must land (multi-row statements), or none.
+async fn a_batched_change_applies_whole(store: Arc<dyn Store>) {
+    let mut change = Change::default();
+    let mut ids = Vec::new();
+    for n in 0..600 {
+        let customer = new_customer("B1 1AA");
+        let l = link("libraries", &format!("L-{n}"), 1);
+        ids.push(customer.id.clone());
+        change.ops.push(Op::InsertCustomer { customer });
+        change.ops.push(Op::InsertLink {
+            customer_id: ids[n].clone(),
+            link: l.clone(),
+            record: departmental(&l, "B1 1AA"),
+            matching: index(
+                &format!("n:{n}"),
+                &[&format!("own:{n}"), "shared", "shared"],
+            ),
+        });
+    }
+    store.apply(change).await.unwrap();
+    let own = store.candidates(&["own:417".into()], 10).await.unwrap();
+    assert_eq!(own.len(), 1);
+    assert_eq!(own[0].customer_id, ids[417]);
+    assert_eq!(own[0].normalised, "n:417");
+    let shared = store.candidates(&["shared".into()], 1000).await.unwrap();
+    assert_eq!(shared.len(), 600);
+    let changes = store.customer_changes_after(0, 1000).await.unwrap();
+    assert_eq!(changes.len(), 600);
+    assert_eq!(changes[417].1, ids[417]);
+    // A clash anywhere in the batch leaves nothing of it.
+    let mut clash = Change::default();
+    let fresh = new_customer("B1 1AA");
+    let l = link("libraries", "L-3", 2);
+    clash.ops.push(Op::InsertCustomer {
+        customer: fresh.clone(),
+    });
+    clash.ops.push(Op::InsertLink {
+        customer_id: fresh.id.clone(),
+        link: l.clone(),
+        record: departmental(&l, "B1 1AA"),
+        matching: index("x", &["own:3"]),
+    });
+    assert!(matches!(
+        store.apply(clash).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(store.load_customer(&fresh.id).await.unwrap().is_none());
 }

@@ -326,16 +326,22 @@ macro_rules! impl_store {
                 }
                 // Internal rows (system '') tell the search indexer which
                 // customers changed; subscribers and dispatchers skip them.
-                for id in &changed {
-                    sqlx::query(
-                        "INSERT INTO outbox (event_id, system, customer_id, event_type, data, occurred_at) \
-                         VALUES ($1, '', $2, 'customer_changed', '{}', $3)",
-                    )
-                    .bind(uuid::Uuid::new_v4().to_string())
-                    .bind(id.as_str())
-                    .bind(chrono::Utc::now())
-                    .execute(&mut *tx)
-                    .await?;
+                // Many rows to a statement: a batched change (bulk load)
+                // names thousands of customers.
+                let now = chrono::Utc::now();
+                for chunk in changed.chunks(500) {
+                    let values: Vec<String> = (0..chunk.len())
+                        .map(|k| format!("(${}, '', ${}, 'customer_changed', '{{}}', ${})", 3 * k + 1, 3 * k + 2, 3 * k + 3))
+                        .collect();
+                    let sql = format!(
+                        "INSERT INTO outbox (event_id, system, customer_id, event_type, data, occurred_at) VALUES {}",
+                        values.join(", ")
+                    );
+                    let mut query = sqlx::query(&sql);
+                    for id in chunk {
+                        query = query.bind(uuid::Uuid::new_v4().to_string()).bind(id.as_str()).bind(now);
+                    }
+                    query.execute(&mut *tx).await?;
                 }
                 for event in &change.events {
                     let (seq,): (i64,) = sqlx::query_as(

@@ -371,17 +371,24 @@ macro_rules! impl_ops {
                 local_id: &$crate::record::LocalId,
                 keys: &[String],
             ) -> $crate::store::StoreResult<()> {
-                for key in keys {
-                    sqlx::query(
-                        "INSERT INTO link_keys (match_key, system, local_id) VALUES ($1, $2, $3) \
-                         ON CONFLICT DO NOTHING",
-                    )
-                    .bind(key)
-                    .bind(system.as_str())
-                    .bind(local_id.as_str())
-                    .execute(&mut **tx)
-                    .await?;
+                // One statement for all of a record's keys: a submission
+                // (and a bulk load) pays one round trip, not one per key.
+                if keys.is_empty() {
+                    return Ok(());
                 }
+                let values: Vec<String> = (0..keys.len())
+                    .map(|k| format!("(${}, ${}, ${})", 3 * k + 1, 3 * k + 2, 3 * k + 3))
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO link_keys (match_key, system, local_id) VALUES {} \
+                     ON CONFLICT DO NOTHING",
+                    values.join(", ")
+                );
+                let mut query = sqlx::query(&sql);
+                for key in keys {
+                    query = query.bind(key).bind(system.as_str()).bind(local_id.as_str());
+                }
+                query.execute(&mut **tx).await?;
                 Ok(())
             }
         }

@@ -3,6 +3,9 @@
 //! against a key index of earlier records and decided by the hub's own
 //! `Linker`. Pairwise precision, recall and F1 are counted against the
 //! truth in `rec_id`. `soc_sec_id` is never read. Prints counts only.
+//! `synthetic` does the same on generated UK departmental records.
+
+pub mod synthetic;
 
 use crate::hub::linkage::{Linker, MAX_REVIEW_CANDIDATES, PER_KEY_LIMIT};
 use crate::matching::{Engine, Subject, SubjectInput, Weights, blocking, compare, em};
@@ -110,6 +113,8 @@ pub struct RunReport {
     pub review_tasks: usize,
     pub auto: Metrics,
     pub with_review: Metrics,
+    /// The customer (a number) each record was linked to automatically.
+    pub customer_of: Vec<usize>,
 }
 
 /// The EM fit on a dataset's own candidate pairs.
@@ -212,6 +217,7 @@ pub fn simulate(records: &[Record], linker: &Linker) -> anyhow::Result<RunReport
         review_tasks: reviews.len(),
         auto,
         with_review,
+        customer_of,
     })
 }
 

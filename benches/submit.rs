@@ -1,0 +1,366 @@
+//! Online matching benchmark: SubmitRecord over gRPC (the real server
+//! in-process, TCP loopback) against a hub pre-loaded with N customers,
+//! on SQLite or PostgreSQL. The pre-load writes synthetic UK people
+//! (`scr_hub::synth`) straight through `Store::apply`, in batched changes
+//! built as SubmitRecord builds them (the `Linker`'s matching index). Then
+//! a few thousand new records arrive: half another system's noisy copy of
+//! a pre-loaded person, half new people. Reports p50/p99 latency of one
+//! caller at a time, and records/s with several callers at once.
+//!
+//! cargo bench --bench submit -- --size 100000 [--records 2000]
+//!     [--backend sqlite|postgres] (PostgreSQL: SCR_BENCH_POSTGRES_URL names
+//!     a server; a fresh database is made there)
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use scr_hub::api::pb;
+use scr_hub::api::pb::customer_records_client::CustomerRecordsClient;
+use scr_hub::app::App;
+use scr_hub::auth::{Caller, Role, token_hash};
+use scr_hub::config::{LogFormat, Settings};
+use scr_hub::hub::ConfiguredCaller;
+use scr_hub::hub::linkage::Linker;
+use scr_hub::record::{
+    Customer, CustomerId, DepartmentalRecord, Gender, Link, LocalId, SystemCode,
+};
+use scr_hub::store::{Change, Op};
+use scr_hub::synth::views::{self, Population, SYSTEMS};
+use std::time::{Duration, Instant};
+use tonic::transport::Channel;
+
+/// Submissions before the timed ones (connections, caches, statements).
+const WARM: usize = 100;
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+fn number(name: &str, default: usize) -> usize {
+    arg(name)
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Person `i` as system `s` holds it, under a local ID of `tag`.
+fn record(rng: &mut StdRng, pop: &Population, i: usize, s: usize, tag: &str) -> DepartmentalRecord {
+    let system = SYSTEMS[s];
+    DepartmentalRecord {
+        system: SystemCode::parse(system).unwrap(),
+        local_id: LocalId::parse(&format!("{system}-{tag}{i}")).unwrap(),
+        person: views::keyed(rng, &pop.people[i], system),
+    }
+}
+
+/// Customers 0..size, one record each, `batch` to a transaction.
+async fn preload(url: &str, pop: &Population, size: usize, batch: usize) -> anyhow::Result<()> {
+    let store = scr_hub::store::open(url).await?;
+    let linker = Linker::default();
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut i = 0;
+    while i < size {
+        let now = chrono::Utc::now();
+        let mut change = Change::default();
+        for i in i..(i + batch).min(size) {
+            let record = record(&mut rng, pop, i, i % SYSTEMS.len(), "");
+            let id = CustomerId::generate();
+            change.ops.push(Op::InsertCustomer {
+                customer: Customer {
+                    id: id.clone(),
+                    person: record.person.clone(),
+                    previous_addresses: Vec::new(),
+                    links: Vec::new(),
+                    version: 1,
+                    created_at: now,
+                    updated_at: now,
+                    merged_into: None,
+                    flags: Default::default(),
+                },
+            });
+            change.ops.push(Op::InsertLink {
+                customer_id: id,
+                link: Link {
+                    system: record.system.clone(),
+                    local_id: record.local_id.clone(),
+                    linked_at: now,
+                    method: "new_customer".into(),
+                    confidence: 1.0,
+                },
+                matching: linker.index(&record.person),
+                record,
+            });
+        }
+        store.apply(change).await?;
+        i += batch;
+    }
+    Ok(())
+}
+
+fn to_pb(r: &DepartmentalRecord) -> pb::SubmitRecordRequest {
+    let p = &r.person;
+    pb::SubmitRecordRequest {
+        record: Some(pb::DepartmentalRecord {
+            system: r.system.to_string(),
+            local_id: r.local_id.as_str().into(),
+            name: Some(pb::PersonName {
+                given: p.name.given.clone(),
+                middle: p.name.middle.clone().unwrap_or_default(),
+                family: p.name.family.clone(),
+            }),
+            date_of_birth: p.date_of_birth.date().to_string(),
+            gender: match p.gender {
+                Gender::Female => pb::Gender::Female,
+                Gender::Male => pb::Gender::Male,
+                Gender::Other => pb::Gender::Other,
+                Gender::Unspecified => pb::Gender::Unspecified,
+            }
+            .into(),
+            address: Some(pb::Address {
+                lines: p.address.lines.clone(),
+                town: p.address.town.clone().unwrap_or_default(),
+                postcode: p.address.postcode.as_str().into(),
+                uprn: p
+                    .address
+                    .uprn
+                    .as_ref()
+                    .map(|u| u.as_str().to_owned())
+                    .unwrap_or_default(),
+            }),
+        }),
+        request_id: String::new(),
+        minor_basis: None,
+    }
+}
+
+/// New arrivals: even ones another system's copy of a pre-loaded person,
+/// odd ones new people (numbered from `first_new`).
+fn arrivals(
+    rng: &mut StdRng,
+    pop: &Population,
+    (size, first_new): (usize, usize),
+    n: usize,
+    tag: &str,
+) -> Vec<pb::SubmitRecordRequest> {
+    (0..n)
+        .map(|j| {
+            let r = if j % 2 == 0 {
+                let i = rng.random_range(0..size);
+                let s = (i + 1 + rng.random_range(0..SYSTEMS.len() - 1)) % SYSTEMS.len();
+                record(rng, pop, i, s, tag)
+            } else {
+                let i = first_new + j / 2;
+                record(rng, pop, i, i % SYSTEMS.len(), tag)
+            };
+            to_pb(&r)
+        })
+        .collect()
+}
+
+fn authed<T>(token: &str, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request
+        .metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    request
+}
+
+async fn submit(client: &mut CustomerRecordsClient<Channel>, req: pb::SubmitRecordRequest) -> i32 {
+    let system = req.record.as_ref().unwrap().system.clone();
+    client
+        .submit_record(authed(&system, req))
+        .await
+        .unwrap()
+        .into_inner()
+        .outcome
+}
+
+async fn start(
+    database_url: String,
+    dir: &std::path::Path,
+) -> (Channel, tokio::sync::oneshot::Sender<()>) {
+    let callers = SYSTEMS
+        .iter()
+        .map(|system| ConfiguredCaller {
+            caller: Caller::new(
+                (*system).into(),
+                Role::Department,
+                Some(SystemCode::parse(system).unwrap()),
+            )
+            .unwrap(),
+            token_sha256: token_hash(system),
+        })
+        .collect();
+    let settings = Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.to_owned(),
+        database_url,
+        log_format: LogFormat::Pretty,
+        nats: None,
+        callers,
+        privacy: Default::default(),
+    };
+    let app = App::build(settings).await.expect("app builds");
+    let addr = app.local_addr();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        let _ = rx.await;
+    }));
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    (channel, tx)
+}
+
+/// Waits until the search indexer has caught up with the outbox, so that
+/// its start-up rebuild does not share the two cores with the measurement.
+async fn indexed(url: &str, dir: &std::path::Path) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let store = scr_hub::store::open(url).await?;
+    let head = store.outbox_head().await?;
+    let index = scr_hub::search::SearchIndex::open(&dir.join("index"))?;
+    while index.committed_seq()?.unwrap_or(0) < head {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    Ok(started.elapsed())
+}
+
+async fn fresh_postgres(base: &str) -> String {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(base).await.unwrap();
+    let name = format!("scr_bench_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (prefix, _) = base.rsplit_once('/').unwrap();
+    format!("{prefix}/{name}")
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let size = number("--size", 100_000);
+    let n = number("--records", 2_000);
+    let batch = number("--batch", 2_000);
+    let writers = number("--writers", 4);
+    let backend = arg("--backend").unwrap_or_else(|| "sqlite".into());
+    let dir = tempfile::tempdir()?;
+    let url = match backend.as_str() {
+        "sqlite" => format!("sqlite://{}", dir.path().join("bench.db").display()),
+        "postgres" => {
+            let base = std::env::var("SCR_BENCH_POSTGRES_URL")
+                .map_err(|_| anyhow::anyhow!("set SCR_BENCH_POSTGRES_URL"))?;
+            fresh_postgres(&base).await
+        }
+        other => anyhow::bail!("unknown backend {other}"),
+    };
+
+    let started = Instant::now();
+    let pop = views::population(size + WARM + 2 * n, 42);
+    let generated = started.elapsed();
+    let started = Instant::now();
+    preload(&url, &pop, size, batch).await?;
+    let loaded = started.elapsed();
+
+    let (channel, stop) = start(url.clone(), dir.path()).await;
+    let caught_up = indexed(&url, dir.path()).await?;
+    let mut rng = StdRng::seed_from_u64(9);
+    let warm = arrivals(&mut rng, &pop, (size, size), WARM, "w");
+    let timed = arrivals(&mut rng, &pop, (size, size + WARM), n, "t");
+    let burst = arrivals(&mut rng, &pop, (size, size + WARM + n), n, "b");
+    let mut client = CustomerRecordsClient::new(channel.clone());
+    for req in warm {
+        submit(&mut client, req).await;
+    }
+
+    // Latency: one caller, one record at a time.
+    let mut times = Vec::with_capacity(n);
+    let mut outcomes = [0usize; 8];
+    let started = Instant::now();
+    for req in timed {
+        let t = Instant::now();
+        let outcome = submit(&mut client, req).await;
+        times.push(t.elapsed());
+        outcomes[outcome.clamp(0, 7) as usize] += 1;
+    }
+    let sequential = started.elapsed();
+    times.sort();
+
+    // Throughput: several callers at once.
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    let mut lanes: Vec<Vec<pb::SubmitRecordRequest>> = (0..writers).map(|_| Vec::new()).collect();
+    for (k, req) in burst.into_iter().enumerate() {
+        lanes[k % writers].push(req);
+    }
+    for lane in lanes {
+        let mut client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            for req in lane {
+                submit(&mut client, req).await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await?;
+    }
+    let concurrent = started.elapsed();
+    let _ = stop.send(());
+
+    println!("submit benchmark: {backend}, {size} customers pre-loaded, {n} records timed");
+    println!(
+        "  generate people        {:>8.1} s",
+        generated.as_secs_f64()
+    );
+    println!(
+        "  pre-load               {:>8.1} s ({:.0} records/s, {batch} per transaction)",
+        loaded.as_secs_f64(),
+        size as f64 / loaded.as_secs_f64()
+    );
+    println!(
+        "  search index caught up {:>8.1} s after start",
+        caught_up.as_secs_f64()
+    );
+    println!(
+        "  latency p50            {:>8.2} ms",
+        ms(percentile(&times, 0.50))
+    );
+    println!(
+        "  latency p99            {:>8.2} ms",
+        ms(percentile(&times, 0.99))
+    );
+    println!(
+        "  latency max            {:>8.2} ms",
+        ms(*times.last().unwrap())
+    );
+    println!(
+        "  records/s, 1 caller    {:>8.0}",
+        n as f64 / sequential.as_secs_f64()
+    );
+    println!(
+        "  records/s, {writers} callers   {:>8.0}",
+        n as f64 / concurrent.as_secs_f64()
+    );
+    println!(
+        "  outcomes (proto enum value: count) {:?}",
+        outcomes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c > 0)
+            .collect::<Vec<_>>()
+    );
+    Ok(())
+}
