@@ -192,14 +192,16 @@ async fn start(
 ) -> (Channel, tokio::sync::oneshot::Sender<()>) {
     let callers = SYSTEMS
         .iter()
-        .map(|system| ConfiguredCaller {
-            caller: Caller::new(
-                (*system).into(),
-                Role::Department,
-                Some(SystemCode::parse(system).unwrap()),
+        .map(|system| {
+            ConfiguredCaller::with_token(
+                Caller::new(
+                    (*system).into(),
+                    Role::Department,
+                    Some(SystemCode::parse(system).unwrap()),
+                )
+                .unwrap(),
+                token_hash(system),
             )
-            .unwrap(),
-            token_sha256: token_hash(system),
         })
         .collect();
     let settings = Settings {
@@ -210,6 +212,9 @@ async fn start(
         nats: None,
         callers,
         privacy: Default::default(),
+        otlp_endpoint: None,
+        tls: None,
+        health_listen: None,
     };
     let app = App::build(settings).await.expect("app builds");
     let addr = app.local_addr();
