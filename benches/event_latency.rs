@@ -6,14 +6,12 @@
 //!
 //! `cargo bench --bench event_latency` (add `-- --quick` for a short run).
 
+mod common;
+
 use scr_hub::api::pb;
 use scr_hub::api::pb::customer_records_client::CustomerRecordsClient;
 use scr_hub::api::pb::events_client::EventsClient;
-use scr_hub::app::App;
-use scr_hub::auth::{Caller, Role, token_hash};
-use scr_hub::config::{LogFormat, Settings};
-use scr_hub::hub::ConfiguredCaller;
-use scr_hub::record::SystemCode;
+use scr_hub::auth::Role;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tonic::transport::Channel;
@@ -94,50 +92,6 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i]
 }
 
-async fn start(
-    database_url: String,
-    dir: &std::path::Path,
-) -> (Channel, tokio::sync::oneshot::Sender<()>) {
-    let callers = CALLERS
-        .iter()
-        .map(|(name, role, system)| {
-            ConfiguredCaller::with_token(
-                Caller::new(
-                    (*name).into(),
-                    *role,
-                    system.map(|s| SystemCode::parse(s).unwrap()),
-                )
-                .unwrap(),
-                token_hash(name),
-            )
-        })
-        .collect();
-    let settings = Settings {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.to_owned(),
-        database_url,
-        log_format: LogFormat::Pretty,
-        nats: None,
-        callers,
-        privacy: Default::default(),
-        otlp_endpoint: None,
-        tls: None,
-        health_listen: None,
-    };
-    let app = App::build(settings).await.expect("app builds");
-    let addr = app.local_addr();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(app.run_until(async {
-        let _ = rx.await;
-    }));
-    let channel = Channel::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    (channel, tx)
-}
-
 /// Customers held by libraries and waste, with consent to tell waste.
 async fn customers(channel: &Channel, count: usize) -> Vec<String> {
     let mut records = CustomerRecordsClient::new(channel.clone());
@@ -210,7 +164,7 @@ async fn receive(arrivals: &mut mpsc::UnboundedReceiver<Instant>) -> Instant {
 
 async fn run(label: &str, database_url: String, quick: bool) {
     let dir = tempfile::tempdir().unwrap();
-    let (channel, stop) = start(database_url, dir.path()).await;
+    let (channel, stop) = common::start(database_url, dir.path(), CALLERS).await;
     let (people, rounds, burst) = if quick {
         (50, 200, 500)
     } else {
@@ -275,18 +229,6 @@ async fn run(label: &str, database_url: String, quick: bool) {
     let _ = stop.send(());
 }
 
-async fn fresh_postgres(base: &str) -> String {
-    use sqlx::Connection;
-    let mut conn = sqlx::PgConnection::connect(base).await.unwrap();
-    let name = format!("scr_bench_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let (prefix, _) = base.rsplit_once('/').unwrap();
-    format!("{prefix}/{name}")
-}
-
 #[tokio::main]
 async fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
@@ -298,6 +240,6 @@ async fn main() {
     )
     .await;
     if let Ok(base) = std::env::var("SCR_BENCH_POSTGRES_URL") {
-        run("postgres", fresh_postgres(&base).await, quick).await;
+        run("postgres", common::fresh_postgres(&base).await, quick).await;
     }
 }

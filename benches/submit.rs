@@ -11,14 +11,13 @@
 //!     [--backend sqlite|postgres] (PostgreSQL: SCR_BENCH_POSTGRES_URL names
 //!     a server; a fresh database is made there)
 
+mod common;
+
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use scr_hub::api::pb;
 use scr_hub::api::pb::customer_records_client::CustomerRecordsClient;
-use scr_hub::app::App;
-use scr_hub::auth::{Caller, Role, token_hash};
-use scr_hub::config::{LogFormat, Settings};
-use scr_hub::hub::ConfiguredCaller;
+use scr_hub::auth::Role;
 use scr_hub::hub::linkage::Linker;
 use scr_hub::record::{
     Customer, CustomerId, DepartmentalRecord, Gender, Link, LocalId, SystemCode,
@@ -186,50 +185,6 @@ async fn submit(client: &mut CustomerRecordsClient<Channel>, req: pb::SubmitReco
         .outcome
 }
 
-async fn start(
-    database_url: String,
-    dir: &std::path::Path,
-) -> (Channel, tokio::sync::oneshot::Sender<()>) {
-    let callers = SYSTEMS
-        .iter()
-        .map(|system| {
-            ConfiguredCaller::with_token(
-                Caller::new(
-                    (*system).into(),
-                    Role::Department,
-                    Some(SystemCode::parse(system).unwrap()),
-                )
-                .unwrap(),
-                token_hash(system),
-            )
-        })
-        .collect();
-    let settings = Settings {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.to_owned(),
-        database_url,
-        log_format: LogFormat::Pretty,
-        nats: None,
-        callers,
-        privacy: Default::default(),
-        otlp_endpoint: None,
-        tls: None,
-        health_listen: None,
-    };
-    let app = App::build(settings).await.expect("app builds");
-    let addr = app.local_addr();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(app.run_until(async {
-        let _ = rx.await;
-    }));
-    let channel = Channel::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    (channel, tx)
-}
-
 /// Waits until the search indexer has caught up with the outbox, so that
 /// its start-up rebuild does not share the two cores with the measurement.
 async fn indexed(url: &str, dir: &std::path::Path) -> anyhow::Result<Duration> {
@@ -241,18 +196,6 @@ async fn indexed(url: &str, dir: &std::path::Path) -> anyhow::Result<Duration> {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     Ok(started.elapsed())
-}
-
-async fn fresh_postgres(base: &str) -> String {
-    use sqlx::Connection;
-    let mut conn = sqlx::PgConnection::connect(base).await.unwrap();
-    let name = format!("scr_bench_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let (prefix, _) = base.rsplit_once('/').unwrap();
-    format!("{prefix}/{name}")
 }
 
 #[tokio::main]
@@ -268,7 +211,7 @@ async fn main() -> anyhow::Result<()> {
         "postgres" => {
             let base = std::env::var("SCR_BENCH_POSTGRES_URL")
                 .map_err(|_| anyhow::anyhow!("set SCR_BENCH_POSTGRES_URL"))?;
-            fresh_postgres(&base).await
+            common::fresh_postgres(&base).await
         }
         other => anyhow::bail!("unknown backend {other}"),
     };
@@ -280,7 +223,11 @@ async fn main() -> anyhow::Result<()> {
     preload(&url, &pop, size, batch).await?;
     let loaded = started.elapsed();
 
-    let (channel, stop) = start(url.clone(), dir.path()).await;
+    let callers: Vec<(&str, Role, Option<&str>)> = SYSTEMS
+        .iter()
+        .map(|system| (*system, Role::Department, Some(*system)))
+        .collect();
+    let (channel, stop) = common::start(url.clone(), dir.path(), &callers).await;
     let caught_up = indexed(&url, dir.path()).await?;
     let mut rng = StdRng::seed_from_u64(9);
     let warm = arrivals(&mut rng, &pop, (size, size), WARM, "w");
