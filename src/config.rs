@@ -46,6 +46,17 @@ struct FileConfig {
     urgent_matter_days: Option<u32>,
     #[serde(default)]
     callers: Vec<CallerConfig>,
+    #[serde(default)]
+    import: ImportConfig,
+}
+
+/// `[import.columns]`: field = "Header" overrides of the import's default
+/// column names (see `scr_hub::import::FIELDS`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportConfig {
+    #[serde(default)]
+    columns: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -117,6 +128,21 @@ impl Settings {
     pub fn index_dir(&self) -> PathBuf {
         self.data_dir.join("index")
     }
+}
+
+/// `[import.columns]` of the TOML file (field -> header), empty without one.
+/// Kept out of `Settings`: only the import command reads it.
+pub fn import_columns(
+    config_file: Option<&Path>,
+) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+    let Some(path) = config_file else {
+        return Ok(Default::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading config file {}", path.display()))?;
+    let file = toml::from_str::<FileConfig>(&text)
+        .with_context(|| format!("parsing config file {}", path.display()))?;
+    Ok(file.import.columns)
 }
 
 fn privacy_settings(urgent_matter_days: Option<u32>) -> anyhow::Result<PrivacySettings> {
@@ -201,6 +227,17 @@ mod tests {
         let settings = Settings::load(Some(&path), Overrides::default()).unwrap();
         assert_eq!(settings.callers.len(), 2);
         assert_eq!(settings.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn reads_import_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scr.toml");
+        std::fs::write(&path, "[import.columns]\nlocal_id = \"Borrower No\"\n").unwrap();
+        let columns = import_columns(Some(&path)).unwrap();
+        assert_eq!(columns["local_id"], "Borrower No");
+        assert!(Settings::load(Some(&path), Overrides::default()).is_ok());
+        assert!(import_columns(None).unwrap().is_empty());
     }
 
     #[test]
