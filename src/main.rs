@@ -122,6 +122,9 @@ struct ImportArgs {
     /// Test hook: stop as if interrupted after this many rows.
     #[arg(long, hide = true)]
     stop_after: Option<u64>,
+    /// Rows between checkpoints.
+    #[arg(long, hide = true, default_value_t = 10_000)]
+    checkpoint_rows: u64,
     /// The CSV file (header row required).
     file: PathBuf,
 }
@@ -306,6 +309,7 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
     opts.columns.extend(args.map);
     opts.lanes = args.lanes;
     opts.stop_after = args.stop_after;
+    opts.checkpoint_rows = args.checkpoint_rows.max(1);
     let interrupt = Arc::new(AtomicBool::new(false));
     let flag = interrupt.clone();
     tokio::spawn(async move {
