@@ -6,6 +6,11 @@
 //! against the generator's truth.
 //!
 //! cargo bench --bench import -- [--rows 100000] [--postgres URL] [--keep DIR]
+//!     [--train-after K]
+//!
+//! `--train-after K` re-estimates the match weights (EM, as `scr-hub
+//! train-weights` does) from what the first K systems loaded, and matches the
+//! remaining systems with them.
 //!
 //! `--keep DIR` leaves the CSVs and `truth.csv` there (for the Splink
 //! baseline, bench/splink_baseline.py).
@@ -165,10 +170,25 @@ async fn main() -> anyhow::Result<()> {
     let clock = Arc::new(FixedClock(
         Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap(),
     ));
-    let hub = Arc::new(Hub::new(store.clone(), clock, Vec::new()));
+    let mut hub = Arc::new(Hub::new(store.clone(), clock.clone(), Vec::new()));
+    let train_after: Option<usize> = arg("--train-after").map(|v| v.parse()).transpose()?;
     let started = Instant::now();
     let mut read = 0;
-    for system in SYSTEMS {
+    for (n, system) in SYSTEMS.into_iter().enumerate() {
+        if train_after == Some(n) {
+            let t = Instant::now();
+            let summary = scr_hub::hub::train_weights(store.as_ref(), Utc::now()).await?;
+            let weights = store.latest_weights().await?;
+            hub = Arc::new(
+                Hub::new(store.clone(), clock.clone(), Vec::new()).with_weights(weights.as_deref()),
+            );
+            println!(
+                "trained weights on {} records, {} pairs in {:.1} s",
+                summary.records,
+                summary.pairs,
+                t.elapsed().as_secs_f64()
+            );
+        }
         let file = dir.join(format!("{system}.csv"));
         let mut opts = ImportOptions::new(
             SystemCode::parse(system).map_err(anyhow::Error::msg)?,
