@@ -66,6 +66,8 @@ struct FileConfig {
     callers_file: Option<PathBuf>,
     #[serde(default)]
     callers: Vec<CallerConfig>,
+    #[serde(default)]
+    import: ImportConfig,
 }
 
 /// The shape of `callers_file`.
@@ -74,6 +76,15 @@ struct FileConfig {
 struct CallersFile {
     #[serde(default)]
     callers: Vec<CallerConfig>,
+}
+
+/// `[import.columns]`: field = "Header" overrides of the import's default
+/// column names (see `scr_hub::import::FIELDS`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportConfig {
+    #[serde(default)]
+    columns: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -193,6 +204,21 @@ fn tls_settings(
         (None, None) => Ok(None),
         _ => bail!("tls_cert and tls_key go together"),
     }
+}
+
+/// `[import.columns]` of the TOML file (field -> header), empty without one.
+/// Kept out of `Settings`: only the import command reads it.
+pub fn import_columns(
+    config_file: Option<&Path>,
+) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+    let Some(path) = config_file else {
+        return Ok(Default::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading config file {}", path.display()))?;
+    let file = toml::from_str::<FileConfig>(&text)
+        .with_context(|| format!("parsing config file {}", path.display()))?;
+    Ok(file.import.columns)
 }
 
 fn privacy_settings(
@@ -380,6 +406,17 @@ mod tests {
         let settings = Settings::load(Some(&path), Overrides::default()).unwrap();
         assert_eq!(settings.callers.len(), 3);
         assert_eq!(settings.health_listen.map(|a| a.port()), Some(8081));
+    }
+
+    #[test]
+    fn reads_import_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scr.toml");
+        std::fs::write(&path, "[import.columns]\nlocal_id = \"Borrower No\"\n").unwrap();
+        let columns = import_columns(Some(&path)).unwrap();
+        assert_eq!(columns["local_id"], "Borrower No");
+        assert!(Settings::load(Some(&path), Overrides::default()).is_ok());
+        assert!(import_columns(None).unwrap().is_empty());
     }
 
     #[test]

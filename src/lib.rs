@@ -11,6 +11,7 @@ pub mod error;
 pub mod evaluate;
 pub mod events;
 pub mod hub;
+pub mod import;
 pub mod matching;
 pub mod policy;
 pub mod record;

@@ -24,6 +24,10 @@ enum Command {
     /// Rebuild the search index from the store (the service must be stopped:
     /// one writer per index directory).
     Reindex(StoreArgs),
+    /// Initial load: import a departmental system's CSV extract through the
+    /// same validation, minors' policy and matching as SubmitRecord.
+    /// Resumable: run the same command again after an interruption.
+    Import(ImportArgs),
     /// The audit log: `verify` recomputes its hash chain.
     Audit {
         #[command(subcommand)]
@@ -137,6 +141,32 @@ struct StoreArgs {
     database_url: Option<String>,
 }
 
+#[derive(clap::Args)]
+struct ImportArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// The departmental system the rows come from (its system code).
+    #[arg(long)]
+    system: String,
+    /// Text encoding of the file.
+    #[arg(long, value_enum, default_value = "utf-8")]
+    encoding: scr_hub::import::Encoding,
+    /// Column mapping, field=Header (repeatable); overrides [import.columns].
+    #[arg(long = "map", value_parser = scr_hub::import::parse_mapping)]
+    map: Vec<(String, String)>,
+    /// Rows submitted concurrently.
+    #[arg(long, default_value_t = 8)]
+    lanes: usize,
+    /// Test hook: stop as if interrupted after this many rows.
+    #[arg(long, hide = true)]
+    stop_after: Option<u64>,
+    /// Rows between checkpoints.
+    #[arg(long, hide = true, default_value_t = 10_000)]
+    checkpoint_rows: u64,
+    /// The CSV file (header row required).
+    file: PathBuf,
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
@@ -149,6 +179,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::TrainWeights(args) => train_weights(args).await,
         Command::Reindex(args) => reindex(args).await,
+        Command::Import(args) => import(args).await,
         Command::Audit {
             command: AuditCommand::Verify(args),
         } => audit_verify(args).await,
@@ -322,6 +353,58 @@ async fn retention_run(args: StoreArgs, dry_run: bool) -> anyhow::Result<()> {
     println!("due but under a legal hold: {}", report.held.len());
     for id in &report.held {
         println!("  {id}");
+    }
+    Ok(())
+}
+
+async fn import(args: ImportArgs) -> anyhow::Result<()> {
+    use scr_hub::clock::Clock;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    // No log subscriber: the hub's per-record lines would drown the
+    // progress, and the summary says what happened.
+    let overrides = Overrides {
+        data_dir: args.store.data_dir,
+        database_url: args.store.database_url,
+        ..Overrides::default()
+    };
+    let settings = Settings::load(args.store.config.as_deref(), overrides)?;
+    let columns = scr_hub::config::import_columns(args.store.config.as_deref())?;
+    let system = scr_hub::record::SystemCode::parse(&args.system)
+        .map_err(|e| anyhow::anyhow!("--system {e}"))?;
+    if let Some(dir) = settings
+        .database_url
+        .strip_prefix("sqlite://")
+        .and_then(|f| std::path::Path::new(f).parent())
+    {
+        std::fs::create_dir_all(dir)?;
+    }
+    let store = scr_hub::store::open(&settings.database_url).await?;
+    let weights = store.latest_weights().await?;
+    let clock = Arc::new(scr_hub::clock::SystemClock);
+    let hub = Arc::new(
+        scr_hub::hub::Hub::new(store, clock.clone(), Vec::new())
+            .with_weights(weights.as_deref())
+            .with_privacy(settings.privacy),
+    );
+    let mut opts = scr_hub::import::ImportOptions::new(system, args.file, clock.today());
+    opts.encoding = args.encoding;
+    opts.columns = columns;
+    opts.columns.extend(args.map);
+    opts.lanes = args.lanes;
+    opts.stop_after = args.stop_after;
+    opts.checkpoint_rows = args.checkpoint_rows.max(1);
+    let interrupt = Arc::new(AtomicBool::new(false));
+    let flag = interrupt.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        eprintln!("interrupted: finishing the rows in flight and saving the checkpoint");
+        flag.store(true, Ordering::Relaxed);
+    });
+    let summary = scr_hub::import::run(hub, opts, interrupt).await?;
+    print!("{}", summary.render());
+    if summary.interrupted {
+        std::process::exit(130);
     }
     Ok(())
 }
