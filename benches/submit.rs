@@ -76,17 +76,7 @@ async fn preload(url: &str, pop: &Population, size: usize, batch: usize) -> anyh
             let record = record(&mut rng, pop, i, i % SYSTEMS.len(), "");
             let id = CustomerId::generate();
             change.ops.push(Op::InsertCustomer {
-                customer: Customer {
-                    id: id.clone(),
-                    person: record.person.clone(),
-                    previous_addresses: Vec::new(),
-                    links: Vec::new(),
-                    version: 1,
-                    created_at: now,
-                    updated_at: now,
-                    merged_into: None,
-                    flags: Default::default(),
-                },
+                customer: Customer::new(id.clone(), record.person.clone(), Default::default(), now),
             });
             change.ops.push(Op::InsertLink {
                 customer_id: id,

@@ -238,14 +238,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn train_weights(args: StoreArgs) -> anyhow::Result<()> {
-    let overrides = Overrides {
-        data_dir: args.data_dir,
-        database_url: args.database_url,
-        ..Overrides::default()
-    };
-    let settings = Settings::load(args.config.as_deref(), overrides)?;
-    scr_hub::telemetry::init(settings.log_format, None)?;
-    let store = scr_hub::store::open(&settings.database_url).await?;
+    let (_, store) = open_store(args).await?;
     let summary = scr_hub::hub::train_weights(store.as_ref(), chrono::Utc::now()).await?;
     print!("{}", summary.render());
     if summary.pairs == 0 {

@@ -219,17 +219,12 @@ impl Hub {
         let new_id = CustomerId::generate();
         let mut change = Change::default();
         change.ops.push(Op::InsertCustomer {
-            customer: Customer {
-                id: new_id.clone(),
-                person: split_record.record.person.clone(),
-                previous_addresses: Vec::new(),
-                links: Vec::new(),
-                version: 1,
-                created_at: now,
-                updated_at: now,
-                merged_into: None,
-                flags: Default::default(),
-            },
+            customer: Customer::new(
+                new_id.clone(),
+                split_record.record.person.clone(),
+                Default::default(),
+                now,
+            ),
         });
         change.ops.push(Op::MoveLinks {
             from: c.id.clone(),

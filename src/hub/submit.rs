@@ -191,24 +191,15 @@ impl Hub {
     ) -> CustomerId {
         let now = self.clock.now();
         let id = CustomerId::generate();
-        change.ops.push(Op::InsertCustomer {
-            customer: Customer {
-                id: id.clone(),
-                person: record.person.clone(),
-                previous_addresses: Vec::new(),
-                links: Vec::new(),
-                version: 1,
-                created_at: now,
-                updated_at: now,
-                merged_into: None,
-                flags: crate::record::Flags {
-                    minor_basis: match holding {
-                        Holding::Restricted(basis) => Some(basis.clone()),
-                        Holding::Adult => None,
-                    },
-                    ..Default::default()
-                },
+        let flags = crate::record::Flags {
+            minor_basis: match holding {
+                Holding::Restricted(basis) => Some(basis.clone()),
+                Holding::Adult => None,
             },
+            ..Default::default()
+        };
+        change.ops.push(Op::InsertCustomer {
+            customer: Customer::new(id.clone(), record.person.clone(), flags, now),
         });
         id
     }

@@ -148,3 +148,21 @@ pub struct Customer {
     pub merged_into: Option<CustomerId>,
     pub flags: Flags,
 }
+
+impl Customer {
+    /// A customer first made from one departmental record: version 1, no
+    /// links or history yet (the same change inserts its first link).
+    pub fn new(id: CustomerId, person: Person, flags: Flags, now: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            person,
+            previous_addresses: Vec::new(),
+            links: Vec::new(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            merged_into: None,
+            flags,
+        }
+    }
+}
