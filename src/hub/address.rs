@@ -77,7 +77,7 @@ impl Hub {
         let customer = self.current_customer(&cmd.customer_id).await?;
         self.check_visible(caller, &customer, || format!("customer {}", customer.id))
             .await?;
-        let linked: Vec<SystemCode> = customer.links.iter().map(|l| l.system.clone()).collect();
+        let linked = customer.linked_systems();
         authorize(
             caller,
             Action::ChangeAddress {

@@ -29,7 +29,7 @@ impl Hub {
         let customer = self.current_customer(customer_id).await?;
         self.check_visible(caller, &customer, || format!("customer {customer_id}"))
             .await?;
-        let linked: Vec<SystemCode> = customer.links.iter().map(|l| l.system.clone()).collect();
+        let linked = customer.linked_systems();
         authorize(
             caller,
             Action::ManageConsent {
@@ -68,7 +68,7 @@ impl Hub {
         let customer = self.customer(customer_id).await?;
         self.check_visible(caller, &customer, || format!("customer {customer_id}"))
             .await?;
-        let linked: Vec<SystemCode> = customer.links.iter().map(|l| l.system.clone()).collect();
+        let linked = customer.linked_systems();
         authorize(
             caller,
             Action::ManageConsent {

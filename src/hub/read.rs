@@ -46,7 +46,7 @@ impl Hub {
         }
         self.check_visible(caller, &customer, || format!("customer {id}"))
             .await?;
-        let linked: Vec<SystemCode> = customer.links.iter().map(|l| l.system.clone()).collect();
+        let linked = customer.linked_systems();
         authorize(
             caller,
             Action::ReadCustomer {

@@ -9,7 +9,7 @@ use crate::auth::Caller;
 use crate::error::{Error, Result};
 use crate::matching::{address, normalise};
 use crate::policy::{Action, authorize};
-use crate::record::{CustomerId, Postcode, SystemCode, Violations};
+use crate::record::{CustomerId, Postcode, Violations};
 use crate::search::query::parse_dob;
 use crate::store::{Change, Op, VerificationFact};
 use chrono::Duration;
@@ -63,7 +63,7 @@ impl Hub {
             return Err(Error::invalid("facts", "at least one fact is required"));
         }
         let customer = self.current_customer(id).await?;
-        let linked: Vec<SystemCode> = customer.links.iter().map(|l| l.system.clone()).collect();
+        let linked = customer.linked_systems();
         authorize(
             caller,
             Action::SetVerificationFacts {

@@ -165,4 +165,10 @@ impl Customer {
             flags,
         }
     }
+
+    /// The systems holding this customer, one entry per link: what the
+    /// role table asks of a department.
+    pub fn linked_systems(&self) -> Vec<SystemCode> {
+        self.links.iter().map(|l| l.system.clone()).collect()
+    }
 }
