@@ -1,6 +1,7 @@
 //! The right to object: the DPO records a person's objection (who, when,
 //! on what grounds) and its withdrawal. An objection to address sharing
-//! withholds every address change until withdrawn (`policy::propagation`).
+//! withholds every address change until withdrawn (`policy::propagation`);
+//! one to all processing restricts processing until the DPO lifts it.
 
 use super::{Hub, parse_text};
 use crate::auth::Caller;
@@ -9,6 +10,11 @@ use crate::policy::propagation::objects_to_address_sharing;
 use crate::policy::{Action, authorize};
 use crate::record::{CustomerId, Objection, ObjectionScope};
 use crate::store::{Change, Op};
+
+/// The audited reason of the restriction an objection to all processing
+/// brings with it.
+const OBJECTION_PENDING: &str =
+    "objection to all processing: restricted pending the DPO's assessment";
 
 impl Hub {
     pub async fn record_objection(
@@ -40,6 +46,12 @@ impl Hub {
             Some(&customer.id),
             Some(scope.as_str()),
         ));
+        // Processing is restricted while the DPO weighs the objection
+        // (UK GDPR art. 18(1)(d)); lifting it is the DPO's decision, as is
+        // any other restriction's, so a withdrawal leaves it in place.
+        if scope == ObjectionScope::AllProcessing && !customer.flags.processing_restricted {
+            self.restriction_change(caller, &customer, true, OBJECTION_PENDING, &mut change);
+        }
         self.store.apply(change).await?;
         tracing::info!(customer_id = %customer.id, scope = scope.as_str(), "objection recorded");
         Ok(objection)

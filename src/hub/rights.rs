@@ -6,7 +6,7 @@ use crate::auth::Caller;
 use crate::error::{Error, Result};
 use crate::policy::propagation::{EventKind, route};
 use crate::policy::{Action, authorize};
-use crate::record::{CustomerId, Flags, LegalHold};
+use crate::record::{Customer, CustomerId, Flags, LegalHold};
 use crate::store::{Change, Op};
 
 impl Hub {
@@ -24,12 +24,28 @@ impl Hub {
         let reason = parse_reason(reason)?;
         let _guard = self.lock_keys(&[id.as_str()]).await;
         let customer = self.current_customer(id).await?;
-        let mut flags = customer.flags.clone();
-        if flags.processing_restricted == restricted {
-            return Ok(flags);
+        if customer.flags.processing_restricted == restricted {
+            return Ok(customer.flags);
         }
-        flags.processing_restricted = restricted;
         let mut change = Change::default();
+        let flags = self.restriction_change(caller, &customer, restricted, &reason, &mut change);
+        self.store.apply(change).await?;
+        tracing::info!(customer_id = %customer.id, restricted, "processing restriction changed");
+        Ok(flags)
+    }
+
+    /// Adds to `change` the flag, audit entry and events of restricting (or
+    /// lifting) processing; returns the new flags.
+    pub(super) fn restriction_change(
+        &self,
+        caller: &Caller,
+        customer: &Customer,
+        restricted: bool,
+        reason: &str,
+        change: &mut Change,
+    ) -> Flags {
+        let mut flags = customer.flags.clone();
+        flags.processing_restricted = restricted;
         change.ops.push(Op::SetFlags {
             id: customer.id.clone(),
             flags: flags.clone(),
@@ -41,7 +57,7 @@ impl Hub {
         };
         change
             .audit
-            .push(self.audit(caller, operation, Some(&customer.id), Some(&reason)));
+            .push(self.audit(caller, operation, Some(&customer.id), Some(reason)));
         let recipients = route(
             EventKind::ProcessingRestricted,
             &customer.links,
@@ -53,9 +69,7 @@ impl Hub {
             recipients,
             &serde_json::json!({ "customer_id": customer.id, "restricted": restricted }),
         ));
-        self.store.apply(change).await?;
-        tracing::info!(customer_id = %customer.id, restricted, "processing restriction changed");
-        Ok(flags)
+        flags
     }
 
     /// Places a legal hold (`reference`: e.g. an Inquiries Act notice), or

@@ -134,7 +134,10 @@ async fn the_export_holds_everything_and_is_audited() {
         assert!(!lower.contains(leak), "facts are never exported: {leak}");
     }
     assert_eq!(doc["objections"][0]["scope"], "all_processing");
-    assert_eq!(doc["flags"]["processing_restricted"], false);
+    assert_eq!(
+        doc["flags"]["processing_restricted"], true,
+        "an objection to all processing restricts it while the DPO decides"
+    );
     let access = doc["access_log"].as_array().unwrap();
     assert!(access.iter().any(|a| a["operation"] == "get_customer"
         && a["purpose"] == "caller asked about a missed bin"
@@ -160,6 +163,30 @@ async fn the_export_holds_everything_and_is_audited() {
         ),
     )
     .await;
+    // The restriction stays through a withdrawal: lifting it is the DPO's call.
+    app.subject_rights()
+        .withdraw_objection(authed(
+            "dpo",
+            pb::WithdrawObjectionRequest {
+                customer_id: id.clone(),
+                scope: pb::ObjectionScope::AllProcessing.into(),
+            },
+        ))
+        .await
+        .unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&export(&app, "dpo", &id).await.unwrap().data).unwrap();
+    assert_eq!(doc["flags"]["processing_restricted"], true);
+    app.subject_rights()
+        .lift_restriction(authed(
+            "dpo",
+            pb::RestrictionRequest {
+                customer_id: id.clone(),
+                reason: "objection assessed: public task overrides".into(),
+            },
+        ))
+        .await
+        .unwrap();
     app.match_review_merge(&id, &other).await;
     let out = export(&app, "dpo", &other).await.unwrap();
     assert_eq!(out.customer_id, id);
