@@ -6,7 +6,7 @@
 //! date looks like.
 
 use super::Subject;
-use super::compare::{Field, compare};
+use super::compare::{Comparison, Field, compare};
 use super::rules::{HardNegative, hard_negative};
 use super::weights::Weights;
 use std::collections::HashMap;
@@ -33,6 +33,12 @@ const ADDRESS_FIELDS: [Field; 6] = [
 ];
 pub const ADDRESS_CAP: f64 = 10.0;
 pub const ADDRESS_FLOOR: f64 = -8.0;
+/// A pair whose date of birth disagrees beyond a slip, and who do not share
+/// a home, scores at most this far below the link threshold: what is left
+/// is a name and a neighbourhood, which namesakes share. Without it two
+/// people with a common name, born years apart, linked on a town and a
+/// street of the same name in another district.
+pub const UNCORROBORATED_MARGIN: f64 = 1.0;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldVerdict {
@@ -125,9 +131,19 @@ impl Engine {
                 weight: bounded - address,
             });
         }
+        let mut total: f64 = fields.iter().map(|f| f.weight).sum();
+        let ceiling = self.link_threshold - UNCORROBORATED_MARGIN;
+        if total > ceiling && !corroborated(&c) {
+            fields.push(FieldVerdict {
+                field: "date_of_birth_or_home",
+                level: "uncorroborated",
+                weight: ceiling - total,
+            });
+            total = ceiling;
+        }
         CandidateVerdict {
             key,
-            total: fields.iter().map(|f| f.weight).sum(),
+            total,
             fields,
             hard_negative: if self.hard_negatives {
                 hard_negative(&c, a, b)
@@ -200,6 +216,21 @@ impl Engine {
             review_threshold: self.review_threshold,
         }
     }
+}
+
+/// Whether the date of birth (up to a keying slip) or the home agrees. A
+/// missing date cannot be judged (the hub always has one). The home is the
+/// UPRN, or the house number with the postcode or the street in the same
+/// district; a house number that disagrees is next door, where a parent
+/// or a namesake may live.
+fn corroborated(c: &Comparison) -> bool {
+    let street = c.is(Field::Street, "exact") || c.is(Field::Street, "jw_high");
+    let house = c.level(Field::HouseNumber);
+    let home = c.is(Field::Uprn, "agree")
+        || (house == Some("agree")
+            && (c.is(Field::Postcode, "exact") || (c.is(Field::Postcode, "near") && street)))
+        || (house.is_none() && c.is(Field::Postcode, "exact") && street);
+    home || !matches!(c.level(Field::Dob), Some("same_year" | "disagree"))
 }
 
 #[cfg(test)]
@@ -393,5 +424,32 @@ mod tests {
         let d = Engine::default().decide(&Subject::default(), &[(1, &Subject::default())]);
         assert_eq!(d.outcome, Outcome::New);
         assert_eq!(d.candidates[0].total, 0.0);
+    }
+
+    #[test]
+    fn namesakes_born_years_apart_do_not_link_on_a_street_name() {
+        // Same name, another date, another district's "Harborne Road".
+        let namesake = SubjectInput {
+            dob: "1991-01-17",
+            postcode: "B29 6QT",
+            uprn: "",
+            ..amelia()
+        };
+        let d = decide(amelia(), namesake.clone());
+        assert!(!matches!(d.outcome, Outcome::Link { .. }), "{d:?}");
+        assert!(d.candidates[0].total < d.link_threshold);
+        assert!(
+            d.candidates[0]
+                .fields
+                .iter()
+                .any(|f| f.level == "uncorroborated")
+        );
+        // The same home (UPRN) carries a date keyed wrongly.
+        let mistyped = SubjectInput {
+            dob: "1991-01-17",
+            ..amelia()
+        };
+        let d = decide(amelia(), mistyped);
+        assert!(matches!(d.outcome, Outcome::Link { .. }), "{d:?}");
     }
 }

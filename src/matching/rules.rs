@@ -2,8 +2,8 @@
 //! be different people (twins; a parent and child sharing a name). They are
 //! explicit rules because no weight sum can tell them from a match.
 
-use super::Subject;
 use super::compare::{Comparison, Field};
+use super::{Subject, nicknames};
 
 /// Pairs that score high but are known to be different people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,8 +47,9 @@ pub fn hard_negative(c: &Comparison, a: &Subject, b: &Subject) -> Option<HardNeg
         || c.is(Field::Dob, "day_month_swap")
         || c.is(Field::Dob, "one_digit");
     // Only a clearly different given name makes a twin: a typo, nickname,
-    // sound-alike or initial of the other is graded above "disagree".
-    if same_birthday && c.is(Field::Given, "disagree") {
+    // sound-alike or initial of the other is graded above "disagree", and
+    // a slip the grading misses or a given/middle swap is checked here.
+    if same_birthday && c.is(Field::Given, "disagree") && !same_given_name(c, a, b) {
         return Some(HardNegative::Twins);
     }
     // A date merely mistyped (swap, one digit, same year) or a few years
@@ -62,13 +63,40 @@ pub fn hard_negative(c: &Comparison, a: &Subject, b: &Subject) -> Option<HardNeg
     None
 }
 
+/// Given names that differ but are one person's: a keying slip of one
+/// letter (or two in a longer name) when they are not both names people
+/// are called, or the given and middle names keyed in each other's place.
+/// A known gender that disagrees overrules both: "Sam" and "Pam" are a
+/// brother and sister.
+fn same_given_name(c: &Comparison, a: &Subject, b: &Subject) -> bool {
+    if c.is(Field::Gender, "disagree") {
+        return false;
+    }
+    let (Some(x), Some(y)) = (a.given.as_deref(), b.given.as_deref()) else {
+        return false;
+    };
+    let edits = strsim::osa_distance(x, y);
+    let shorter = x.len().min(y.len());
+    let slip = (edits == 1 && shorter >= 3) || (edits == 2 && shorter >= 5);
+    if slip && !(nicknames::known(x) && nicknames::known(y)) {
+        return true;
+    }
+    let has = |middle: &Option<String>, name: &str| {
+        middle
+            .as_deref()
+            .is_some_and(|m| m.split(' ').any(|w| w == name))
+    };
+    has(&a.middle, y) && has(&b.middle, x)
+}
+
 /// Present on both sides and graded above "disagree".
 fn agrees(c: &Comparison, field: Field) -> bool {
     c.level(field).is_some_and(|l| l != "disagree")
 }
 
-/// The least age gap between a parent and a child sharing their name.
-const GENERATION_YEARS: u32 = 12;
+/// The least age gap between a parent and a child sharing their name:
+/// anything closer is a mistyped year, not a generation.
+const GENERATION_YEARS: u32 = 14;
 
 fn years_apart(a: &Subject, b: &Subject) -> u32 {
     let year = |s: &Subject| s.dob.as_deref().and_then(|d| d[..4].parse::<i32>().ok());
@@ -121,5 +149,75 @@ mod tests {
         ] {
             assert_eq!(rule(&robert, &other), None, "{other:?}");
         }
+    }
+
+    fn with_gender(given: &str, dob: &str, gender: char) -> Subject {
+        Subject {
+            gender: Some(gender),
+            ..subject(given, "Okafor", dob)
+        }
+    }
+
+    #[test]
+    fn twins_with_real_names_are_refused_even_when_the_names_look_alike() {
+        let amelia = subject("Amelia", "Okafor", "1984-06-02");
+        assert_eq!(
+            rule(&amelia, &subject("Chioma", "Okafor", "1984-06-02")),
+            Some(HardNegative::Twins)
+        );
+        // One letter apart, but both are names people are called.
+        let ben = subject("Ben", "Okafor", "1984-06-02");
+        assert_eq!(
+            rule(&ben, &subject("Ken", "Okafor", "1984-06-02")),
+            Some(HardNegative::Twins)
+        );
+        // A slip-like pair whose genders disagree is a brother and sister.
+        let tom = with_gender("Tom", "1984-06-02", 'm');
+        assert_eq!(
+            rule(&tom, &with_gender("Tmo", "1984-06-02", 'f')),
+            Some(HardNegative::Twins)
+        );
+    }
+
+    #[test]
+    fn a_mistyped_given_name_or_a_middle_name_first_is_not_a_twin() {
+        // FEBRL-style slips the Jaro-Winkler bands grade as "disagree".
+        for (x, y) in [
+            ("jack", "jadk"),
+            ("zane", "zdne"),
+            ("john", "jorn"),
+            ("marcus", "marris"),
+        ] {
+            let (a, b) = (
+                subject(x, "Okafor", "1984-06-02"),
+                subject(y, "Okafor", "1984-06-02"),
+            );
+            assert!(compare(&a, &b).is(Field::Given, "disagree"), "{x} {y}");
+            assert_eq!(rule(&a, &b), None, "{x} {y}");
+        }
+        let mary_ann = subject("Mary Ann", "Okafor", "1984-06-02");
+        assert_eq!(
+            rule(&mary_ann, &subject("Ann Mary", "Okafor", "1984-06-02")),
+            None
+        );
+    }
+
+    #[test]
+    fn a_generation_is_a_parent_a_slip_is_not() {
+        let amelia = subject("Amelia", "Okafor", "1984-06-02");
+        assert_eq!(
+            rule(&amelia, &subject("Amelia", "Okafor", "2009-03-14")),
+            Some(HardNegative::ParentChild)
+        );
+        // One digit of the year, the day and month the same: a slip.
+        assert_eq!(
+            rule(&amelia, &subject("Amelia", "Okafor", "1994-06-02")),
+            None
+        );
+        // Closer than any parent: a mistyped year.
+        assert_eq!(
+            rule(&amelia, &subject("Amelia", "Okafor", "1997-11-20")),
+            None
+        );
     }
 }
