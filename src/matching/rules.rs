@@ -2,7 +2,7 @@
 //! be different people (twins; a parent and child sharing a name). They are
 //! explicit rules because no weight sum can tell them from a match.
 
-use super::compare::{Comparison, Field};
+use super::compare::{self, Comparison, Field};
 use super::{Subject, nicknames};
 
 /// Pairs that score high but are known to be different people.
@@ -49,7 +49,10 @@ pub fn hard_negative(c: &Comparison, a: &Subject, b: &Subject) -> Option<HardNeg
     // Only a clearly different given name makes a twin: a typo, nickname,
     // sound-alike or initial of the other is graded above "disagree", and
     // a slip the grading misses or a given/middle swap is checked here.
-    if same_birthday && c.is(Field::Given, "disagree") && !same_given_name(c, a, b) {
+    if same_birthday
+        && ((c.is(Field::Given, "disagree") && !same_given_name(c, a, b))
+            || (c.is(Field::Given, "nickname") && ambiguous_nickname(a, b)))
+    {
         return Some(HardNegative::Twins);
     }
     // A date merely mistyped (swap, one digit, same year) or a few years
@@ -87,6 +90,20 @@ fn same_given_name(c: &Comparison, a: &Subject, b: &Subject) -> bool {
             .is_some_and(|m| m.split(' ').any(|w| w == name))
     };
     has(&a.middle, y) && has(&b.middle, x)
+}
+
+/// "Em" beside "Emma" at one birthday and home may be Emma or her twin
+/// Emily: a nickname shared by another, clearly different, formal name.
+fn ambiguous_nickname(a: &Subject, b: &Subject) -> bool {
+    let (Some(x), Some(y)) = (a.given.as_deref(), b.given.as_deref()) else {
+        return false;
+    };
+    let other_formal = |nick: &str, name: &str| {
+        nicknames::formals(nick)
+            .iter()
+            .any(|f| compare::given(f, name) == "disagree")
+    };
+    other_formal(x, y) || other_formal(y, x)
 }
 
 /// Present on both sides and graded above "disagree".
@@ -171,6 +188,14 @@ mod tests {
             rule(&ben, &subject("Ken", "Okafor", "1984-06-02")),
             Some(HardNegative::Twins)
         );
+        // "Em" may be Emma or her twin Emily; "Bob" is only ever Robert.
+        let emma = subject("Emma", "Okafor", "1984-06-02");
+        assert_eq!(
+            rule(&emma, &subject("Em", "Okafor", "1984-06-02")),
+            Some(HardNegative::Twins)
+        );
+        let robert = subject("Robert", "Okafor", "1984-06-02");
+        assert_eq!(rule(&robert, &subject("Bob", "Okafor", "1984-06-02")), None);
         // A slip-like pair whose genders disagree is a brother and sister.
         let tom = with_gender("Tom", "1984-06-02", 'm');
         assert_eq!(
