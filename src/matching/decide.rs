@@ -3,11 +3,12 @@
 //! or make a new customer. Hard negatives (twins, parent and child) are
 //! never linked automatically whatever their score; a steward may still be
 //! asked, since the same pattern is also what a wrongly keyed given name or
-//! date looks like.
+//! date looks like. A pair corroborated by neither the date of birth nor
+//! the home stays below the link threshold.
 
 use super::Subject;
-use super::compare::{Comparison, Field, compare};
-use super::rules::{HardNegative, hard_negative};
+use super::compare::{Field, compare};
+use super::rules::{HardNegative, corroborated, hard_negative};
 use super::weights::Weights;
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -216,21 +217,6 @@ impl Engine {
             review_threshold: self.review_threshold,
         }
     }
-}
-
-/// Whether the date of birth (up to a keying slip) or the home agrees. A
-/// missing date cannot be judged (the hub always has one). The home is the
-/// UPRN, or the house number with the postcode or the street in the same
-/// district; a house number that disagrees is next door, where a parent
-/// or a namesake may live.
-fn corroborated(c: &Comparison) -> bool {
-    let street = c.is(Field::Street, "exact") || c.is(Field::Street, "jw_high");
-    let house = c.level(Field::HouseNumber);
-    let home = c.is(Field::Uprn, "agree")
-        || (house == Some("agree")
-            && (c.is(Field::Postcode, "exact") || (c.is(Field::Postcode, "near") && street)))
-        || (house.is_none() && c.is(Field::Postcode, "exact") && street);
-    home || !matches!(c.level(Field::Dob), Some("same_year" | "disagree"))
 }
 
 #[cfg(test)]

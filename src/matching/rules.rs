@@ -1,6 +1,8 @@
 //! Hard negatives: pairs whose fields agree strongly but who are known to
 //! be different people (twins; a parent and child sharing a name). They are
-//! explicit rules because no weight sum can tell them from a match.
+//! explicit rules because no weight sum can tell them from a match. Also
+//! whether a pair is corroborated by its date of birth or its home, without
+//! which a name alone cannot link (namesakes).
 
 use super::compare::{self, Comparison, Field};
 use super::{Subject, nicknames};
@@ -104,6 +106,21 @@ fn ambiguous_nickname(a: &Subject, b: &Subject) -> bool {
             .any(|f| compare::given(f, name) == "disagree")
     };
     other_formal(x, y) || other_formal(y, x)
+}
+
+/// Whether the date of birth (up to a keying slip) or the home agrees. A
+/// missing date cannot be judged (the hub always has one). The home is the
+/// UPRN, or the house number with the postcode or the street in the same
+/// district; a house number that disagrees is next door, where a parent
+/// or a namesake may live.
+pub fn corroborated(c: &Comparison) -> bool {
+    let street = c.is(Field::Street, "exact") || c.is(Field::Street, "jw_high");
+    let house = c.level(Field::HouseNumber);
+    let home = c.is(Field::Uprn, "agree")
+        || (house == Some("agree")
+            && (c.is(Field::Postcode, "exact") || (c.is(Field::Postcode, "near") && street)))
+        || (house.is_none() && c.is(Field::Postcode, "exact") && street);
+    home || !matches!(c.level(Field::Dob), Some("same_year" | "disagree"))
 }
 
 /// Present on both sides and graded above "disagree".
