@@ -3,11 +3,12 @@
 //! or make a new customer. Hard negatives (twins, parent and child) are
 //! never linked automatically whatever their score; a steward may still be
 //! asked, since the same pattern is also what a wrongly keyed given name or
-//! date looks like.
+//! date looks like. A pair corroborated by neither the date of birth nor
+//! the home stays below the link threshold.
 
 use super::Subject;
 use super::compare::{Field, compare};
-use super::rules::{HardNegative, hard_negative};
+use super::rules::{HardNegative, corroborated, hard_negative};
 use super::weights::Weights;
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -33,6 +34,12 @@ const ADDRESS_FIELDS: [Field; 6] = [
 ];
 pub const ADDRESS_CAP: f64 = 10.0;
 pub const ADDRESS_FLOOR: f64 = -8.0;
+/// A pair whose date of birth disagrees beyond a slip, and who do not share
+/// a home, scores at most this far below the link threshold: what is left
+/// is a name and a neighbourhood, which namesakes share. Without it two
+/// people with a common name, born years apart, linked on a town and a
+/// street of the same name in another district.
+pub const UNCORROBORATED_MARGIN: f64 = 1.0;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldVerdict {
@@ -125,9 +132,19 @@ impl Engine {
                 weight: bounded - address,
             });
         }
+        let mut total: f64 = fields.iter().map(|f| f.weight).sum();
+        let ceiling = self.link_threshold - UNCORROBORATED_MARGIN;
+        if total > ceiling && !corroborated(&c) {
+            fields.push(FieldVerdict {
+                field: "date_of_birth_or_home",
+                level: "uncorroborated",
+                weight: ceiling - total,
+            });
+            total = ceiling;
+        }
         CandidateVerdict {
             key,
-            total: fields.iter().map(|f| f.weight).sum(),
+            total,
             fields,
             hard_negative: if self.hard_negatives {
                 hard_negative(&c, a, b)
@@ -393,5 +410,32 @@ mod tests {
         let d = Engine::default().decide(&Subject::default(), &[(1, &Subject::default())]);
         assert_eq!(d.outcome, Outcome::New);
         assert_eq!(d.candidates[0].total, 0.0);
+    }
+
+    #[test]
+    fn namesakes_born_years_apart_do_not_link_on_a_street_name() {
+        // Same name, another date, another district's "Harborne Road".
+        let namesake = SubjectInput {
+            dob: "1991-01-17",
+            postcode: "B29 6QT",
+            uprn: "",
+            ..amelia()
+        };
+        let d = decide(amelia(), namesake.clone());
+        assert!(!matches!(d.outcome, Outcome::Link { .. }), "{d:?}");
+        assert!(d.candidates[0].total < d.link_threshold);
+        assert!(
+            d.candidates[0]
+                .fields
+                .iter()
+                .any(|f| f.level == "uncorroborated")
+        );
+        // The same home (UPRN) carries a date keyed wrongly.
+        let mistyped = SubjectInput {
+            dob: "1991-01-17",
+            ..amelia()
+        };
+        let d = decide(amelia(), mistyped);
+        assert!(matches!(d.outcome, Outcome::Link { .. }), "{d:?}");
     }
 }

@@ -63,6 +63,14 @@ pub fn related(a: &str, b: &str) -> bool {
     fa.contains(&b) || fb.contains(&a) || fa.iter().any(|f| fb.contains(f))
 }
 
+/// Whether a (folded) given name appears in the table, as a formal name or
+/// a nickname: a name people are really called, not a keying slip.
+pub fn known(name: &str) -> bool {
+    static FORMAL: LazyLock<std::collections::HashSet<&'static str>> =
+        LazyLock::new(|| FORMALS.values().flatten().copied().collect());
+    FORMALS.contains_key(name) || FORMAL.contains(name)
+}
+
 /// How many nickname pairs the table holds (for the docs and a sanity test).
 pub fn pairs() -> usize {
     FORMALS.values().map(Vec::len).sum()
@@ -81,6 +89,12 @@ mod tests {
         assert!(related("peggy", "margaret"));
         assert!(!related("robert", "richard"));
         assert!(!related("bob", "bill"));
+    }
+
+    #[test]
+    fn known_names() {
+        assert!(known("robert") && known("bob"));
+        assert!(!known("rboert"));
     }
 
     #[test]

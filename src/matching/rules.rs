@@ -1,9 +1,11 @@
 //! Hard negatives: pairs whose fields agree strongly but who are known to
 //! be different people (twins; a parent and child sharing a name). They are
-//! explicit rules because no weight sum can tell them from a match.
+//! explicit rules because no weight sum can tell them from a match. Also
+//! whether a pair is corroborated by its date of birth or its home, without
+//! which a name alone cannot link (namesakes).
 
-use super::Subject;
-use super::compare::{Comparison, Field};
+use super::compare::{self, Comparison, Field};
+use super::{Subject, nicknames};
 
 /// Pairs that score high but are known to be different people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,8 +49,12 @@ pub fn hard_negative(c: &Comparison, a: &Subject, b: &Subject) -> Option<HardNeg
         || c.is(Field::Dob, "day_month_swap")
         || c.is(Field::Dob, "one_digit");
     // Only a clearly different given name makes a twin: a typo, nickname,
-    // sound-alike or initial of the other is graded above "disagree".
-    if same_birthday && c.is(Field::Given, "disagree") {
+    // sound-alike or initial of the other is graded above "disagree", and
+    // a slip the grading misses or a given/middle swap is checked here.
+    if same_birthday
+        && ((c.is(Field::Given, "disagree") && !same_given_name(c, a, b))
+            || (c.is(Field::Given, "nickname") && ambiguous_nickname(a, b)))
+    {
         return Some(HardNegative::Twins);
     }
     // A date merely mistyped (swap, one digit, same year) or a few years
@@ -62,13 +68,69 @@ pub fn hard_negative(c: &Comparison, a: &Subject, b: &Subject) -> Option<HardNeg
     None
 }
 
+/// Given names that differ but are one person's: a keying slip of one
+/// letter (or two in a longer name) when they are not both names people
+/// are called, or the given and middle names keyed in each other's place.
+/// A known gender that disagrees overrules both: "Sam" and "Pam" are a
+/// brother and sister.
+fn same_given_name(c: &Comparison, a: &Subject, b: &Subject) -> bool {
+    if c.is(Field::Gender, "disagree") {
+        return false;
+    }
+    let (Some(x), Some(y)) = (a.given.as_deref(), b.given.as_deref()) else {
+        return false;
+    };
+    let edits = strsim::osa_distance(x, y);
+    let shorter = x.len().min(y.len());
+    let slip = (edits == 1 && shorter >= 3) || (edits == 2 && shorter >= 5);
+    if slip && !(nicknames::known(x) && nicknames::known(y)) {
+        return true;
+    }
+    let has = |middle: &Option<String>, name: &str| {
+        middle
+            .as_deref()
+            .is_some_and(|m| m.split(' ').any(|w| w == name))
+    };
+    has(&a.middle, y) && has(&b.middle, x)
+}
+
+/// "Em" beside "Emma" at one birthday and home may be Emma or her twin
+/// Emily: a nickname shared by another, clearly different, formal name.
+fn ambiguous_nickname(a: &Subject, b: &Subject) -> bool {
+    let (Some(x), Some(y)) = (a.given.as_deref(), b.given.as_deref()) else {
+        return false;
+    };
+    let other_formal = |nick: &str, name: &str| {
+        nicknames::formals(nick)
+            .iter()
+            .any(|f| compare::given(f, name) == "disagree")
+    };
+    other_formal(x, y) || other_formal(y, x)
+}
+
+/// Whether the date of birth (up to a keying slip) or the home agrees. A
+/// missing date cannot be judged (the hub always has one). The home is the
+/// UPRN, or the house number with the postcode or the street in the same
+/// district; a house number that disagrees is next door, where a parent
+/// or a namesake may live.
+pub fn corroborated(c: &Comparison) -> bool {
+    let street = c.is(Field::Street, "exact") || c.is(Field::Street, "jw_high");
+    let house = c.level(Field::HouseNumber);
+    let home = c.is(Field::Uprn, "agree")
+        || (house == Some("agree")
+            && (c.is(Field::Postcode, "exact") || (c.is(Field::Postcode, "near") && street)))
+        || (house.is_none() && c.is(Field::Postcode, "exact") && street);
+    home || !matches!(c.level(Field::Dob), Some("same_year" | "disagree"))
+}
+
 /// Present on both sides and graded above "disagree".
 fn agrees(c: &Comparison, field: Field) -> bool {
     c.level(field).is_some_and(|l| l != "disagree")
 }
 
-/// The least age gap between a parent and a child sharing their name.
-const GENERATION_YEARS: u32 = 12;
+/// The least age gap between a parent and a child sharing their name:
+/// anything closer is a mistyped year, not a generation.
+const GENERATION_YEARS: u32 = 14;
 
 fn years_apart(a: &Subject, b: &Subject) -> u32 {
     let year = |s: &Subject| s.dob.as_deref().and_then(|d| d[..4].parse::<i32>().ok());
@@ -121,5 +183,83 @@ mod tests {
         ] {
             assert_eq!(rule(&robert, &other), None, "{other:?}");
         }
+    }
+
+    fn with_gender(given: &str, dob: &str, gender: char) -> Subject {
+        Subject {
+            gender: Some(gender),
+            ..subject(given, "Okafor", dob)
+        }
+    }
+
+    #[test]
+    fn twins_with_real_names_are_refused_even_when_the_names_look_alike() {
+        let amelia = subject("Amelia", "Okafor", "1984-06-02");
+        assert_eq!(
+            rule(&amelia, &subject("Chioma", "Okafor", "1984-06-02")),
+            Some(HardNegative::Twins)
+        );
+        // One letter apart, but both are names people are called.
+        let ben = subject("Ben", "Okafor", "1984-06-02");
+        assert_eq!(
+            rule(&ben, &subject("Ken", "Okafor", "1984-06-02")),
+            Some(HardNegative::Twins)
+        );
+        // "Em" may be Emma or her twin Emily; "Bob" is only ever Robert.
+        let emma = subject("Emma", "Okafor", "1984-06-02");
+        assert_eq!(
+            rule(&emma, &subject("Em", "Okafor", "1984-06-02")),
+            Some(HardNegative::Twins)
+        );
+        let robert = subject("Robert", "Okafor", "1984-06-02");
+        assert_eq!(rule(&robert, &subject("Bob", "Okafor", "1984-06-02")), None);
+        // A slip-like pair whose genders disagree is a brother and sister.
+        let tom = with_gender("Tom", "1984-06-02", 'm');
+        assert_eq!(
+            rule(&tom, &with_gender("Tmo", "1984-06-02", 'f')),
+            Some(HardNegative::Twins)
+        );
+    }
+
+    #[test]
+    fn a_mistyped_given_name_or_a_middle_name_first_is_not_a_twin() {
+        // FEBRL-style slips the Jaro-Winkler bands grade as "disagree".
+        for (x, y) in [
+            ("jack", "jadk"),
+            ("zane", "zdne"),
+            ("john", "jorn"),
+            ("marcus", "marris"),
+        ] {
+            let (a, b) = (
+                subject(x, "Okafor", "1984-06-02"),
+                subject(y, "Okafor", "1984-06-02"),
+            );
+            assert!(compare(&a, &b).is(Field::Given, "disagree"), "{x} {y}");
+            assert_eq!(rule(&a, &b), None, "{x} {y}");
+        }
+        let mary_ann = subject("Mary Ann", "Okafor", "1984-06-02");
+        assert_eq!(
+            rule(&mary_ann, &subject("Ann Mary", "Okafor", "1984-06-02")),
+            None
+        );
+    }
+
+    #[test]
+    fn a_generation_is_a_parent_a_slip_is_not() {
+        let amelia = subject("Amelia", "Okafor", "1984-06-02");
+        assert_eq!(
+            rule(&amelia, &subject("Amelia", "Okafor", "2009-03-14")),
+            Some(HardNegative::ParentChild)
+        );
+        // One digit of the year, the day and month the same: a slip.
+        assert_eq!(
+            rule(&amelia, &subject("Amelia", "Okafor", "1994-06-02")),
+            None
+        );
+        // Closer than any parent: a mistyped year.
+        assert_eq!(
+            rule(&amelia, &subject("Amelia", "Okafor", "1997-11-20")),
+            None
+        );
     }
 }
