@@ -17,6 +17,10 @@ use tantivy::IndexWriter;
 const BATCH: i64 = 1000;
 /// Pages read ahead of the indexing thread during a rebuild.
 const PIPELINE_PAGES: usize = 4;
+/// The index writer `scr-hub reindex` takes (the service is stopped, so
+/// it may have both cores and memory for big segments).
+pub const REINDEX_THREADS: usize = 2;
+pub const REINDEX_MEMORY: usize = 400_000_000;
 /// A wake-up even without a signal (a PostgreSQL notification can be lost
 /// while its listener reconnects).
 const POLL: Duration = Duration::from_secs(2);
