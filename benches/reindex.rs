@@ -7,7 +7,7 @@
 //! (about 30%). Matching keys are left out: the index does not read them.
 //!
 //! cargo bench --bench reindex -- --size 1000000 [--backend sqlite|postgres]
-//!     [--batch 5000] (PostgreSQL: SCR_BENCH_POSTGRES_URL names a server; a
+//!     [--batch 5000] [--keep DIR] [--read-alone] (PostgreSQL: SCR_BENCH_POSTGRES_URL names a server; a
 //!     fresh database is made there)
 
 // Only `fresh_postgres` is used here.
@@ -17,7 +17,7 @@ mod common;
 use scr_hub::record::{Customer, DepartmentalRecord, Link, LocalId, PreviousAddress, SystemCode};
 use scr_hub::search::SearchIndex;
 use scr_hub::search::indexer::{REINDEX_MEMORY, REINDEX_THREADS, rebuild};
-use scr_hub::store::{Change, MatchIndex, Op, Store};
+use scr_hub::store::{Change, CustomerPage, MatchIndex, Op, Store};
 use scr_hub::synth::SynthPerson;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -102,8 +102,10 @@ async fn main() -> anyhow::Result<()> {
     let batch = number("--batch", 5_000);
     let backend = arg("--backend").unwrap_or_else(|| "sqlite".into());
     let dir = tempfile::tempdir()?;
+    // --keep DIR: the SQLite file goes there and stays, to inspect.
+    let db_dir = arg("--keep").map_or_else(|| dir.path().to_owned(), Into::into);
     let url = match backend.as_str() {
-        "sqlite" => format!("sqlite://{}", dir.path().join("bench.db").display()),
+        "sqlite" => format!("sqlite://{}", db_dir.join("bench.db").display()),
         "postgres" => {
             let base = std::env::var("SCR_BENCH_POSTGRES_URL")
                 .map_err(|_| anyhow::anyhow!("set SCR_BENCH_POSTGRES_URL"))?;
@@ -124,12 +126,28 @@ async fn main() -> anyhow::Result<()> {
     let index = Arc::new(SearchIndex::open(&dir.path().join("index"))?);
     let writer = index.writer(REINDEX_THREADS, REINDEX_MEMORY)?;
     let started = Instant::now();
-    let (_, count) = rebuild(store, index.clone(), Arc::new(Mutex::new(writer))).await?;
+    let (_, count) = rebuild(store.clone(), index.clone(), Arc::new(Mutex::new(writer))).await?;
     let rebuilt = started.elapsed();
     anyhow::ensure!(
         count as usize == size && index.num_docs() == count,
         "index incomplete"
     );
+
+    // --read-alone: the store's share, the same pages read again by one
+    // reader with nothing indexed.
+    let started = Instant::now();
+    let mut after = None;
+    while std::env::args().any(|a| a == "--read-alone") {
+        let page = CustomerPage::After {
+            after: after.as_ref(),
+            until: None,
+            limit: 1000,
+        };
+        let sources = store.search_sources(page).await?;
+        let Some(last) = sources.last() else { break };
+        after = Some(last.customer.id.clone());
+    }
+    let read = started.elapsed();
 
     println!("reindex benchmark: {size} customers, {links} links, {backend}");
     println!("  generate people      {:>8.1} s", generated.as_secs_f64());
@@ -139,5 +157,8 @@ async fn main() -> anyhow::Result<()> {
         "  customers/s          {:>8.0}",
         count as f64 / rebuilt.as_secs_f64()
     );
+    if std::env::args().any(|a| a == "--read-alone") {
+        println!("  read, 1 reader alone {:>8.1} s", read.as_secs_f64());
+    }
     Ok(())
 }

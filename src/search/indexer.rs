@@ -6,7 +6,7 @@
 
 use super::{SearchDoc, SearchIndex};
 use crate::record::{Address, CustomerId, Person};
-use crate::store::{CustomerPage, SearchSource, Store, StoreError, StoreResult};
+use crate::store::{CustomerPage, SearchSource, Store, StoreResult};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,7 +16,11 @@ use tantivy::IndexWriter;
 /// customers per page of a rebuild.
 const BATCH: i64 = 1000;
 /// Pages read ahead of the indexing thread during a rebuild.
-const PIPELINE_PAGES: usize = 4;
+const PIPELINE_PAGES: usize = 8;
+/// Slices of the customers a rebuild reads at once: the database driver
+/// hands rows over between threads one by one, so a single reader leaves
+/// the cores waiting on each other.
+const READERS: usize = 4;
 /// The index writer `scr-hub reindex` takes (the service is stopped, so
 /// it may have both cores and memory for big segments).
 pub const REINDEX_THREADS: usize = 2;
@@ -189,24 +193,11 @@ pub async fn rebuild(
 ) -> anyhow::Result<(i64, u64)> {
     let head = store.outbox_head().await?;
     let (pages, mut received) = tokio::sync::mpsc::channel::<Vec<SearchSource>>(PIPELINE_PAGES);
-    let reader = tokio::spawn(async move {
-        let mut after: Option<CustomerId> = None;
-        loop {
-            let page = CustomerPage::After {
-                after: after.as_ref(),
-                limit: BATCH,
-            };
-            let sources = store.search_sources(page).await?;
-            let Some(last) = sources.last().map(|s| s.customer.id.clone()) else {
-                return Ok::<_, StoreError>(());
-            };
-            if pages.send(sources).await.is_err() {
-                // The indexing side failed; it reports why.
-                return Ok(());
-            }
-            after = Some(last);
-        }
-    });
+    let mut readers = tokio::task::JoinSet::new();
+    for (after, until) in id_slices(READERS) {
+        readers.spawn(read_slice(store.clone(), after, until, pages.clone()));
+    }
+    drop(pages);
     let (index2, writer2) = (index.clone(), writer.clone());
     let indexed = tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
         let writer = writer2
@@ -223,7 +214,12 @@ pub async fn rebuild(
         Ok(n)
     })
     .await?;
-    let read = reader.await?;
+    let mut read = Ok(());
+    while let Some(done) = readers.join_next().await {
+        if let Err(e) = done? {
+            read = Err(e);
+        }
+    }
     tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
         let mut writer = writer
             .lock()
@@ -247,6 +243,53 @@ pub async fn rebuild(
     })
     .await?
     .map(|count| (head, count))
+}
+
+/// Reads the customers with IDs in (`after`, `until`] page by page into
+/// `pages`; stops early when the indexing side has gone.
+async fn read_slice(
+    store: Arc<dyn Store>,
+    mut after: Option<CustomerId>,
+    until: Option<CustomerId>,
+    pages: tokio::sync::mpsc::Sender<Vec<SearchSource>>,
+) -> StoreResult<()> {
+    loop {
+        let page = CustomerPage::After {
+            after: after.as_ref(),
+            until: until.as_ref(),
+            limit: BATCH,
+        };
+        let sources = store.search_sources(page).await?;
+        let Some(last) = sources.last().map(|s| s.customer.id.clone()) else {
+            return Ok(());
+        };
+        if pages.send(sources).await.is_err() {
+            return Ok(());
+        }
+        after = Some(last);
+    }
+}
+
+/// `n` (at most 16) slices covering every customer ID: IDs are random
+/// UUIDs, so slices cut at leading hex digits hold about as many each.
+fn id_slices(n: usize) -> Vec<(Option<CustomerId>, Option<CustomerId>)> {
+    let n = n.clamp(1, 16);
+    let cuts: Vec<Option<CustomerId>> = (1..n)
+        .map(|k| {
+            CustomerId::parse(&format!(
+                "{:x}0000000-0000-0000-0000-000000000000",
+                16 * k / n
+            ))
+            .ok()
+        })
+        .collect();
+    let mut bounds = vec![None];
+    bounds.extend(cuts);
+    bounds.push(None);
+    bounds
+        .windows(2)
+        .map(|w| (w[0].clone(), w[1].clone()))
+        .collect()
 }
 
 /// A customer's search document from what the store holds (`None` when it

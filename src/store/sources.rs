@@ -8,9 +8,11 @@ use crate::record::{Customer, CustomerId, Person};
 #[derive(Debug, Clone, Copy)]
 pub enum CustomerPage<'a> {
     /// Up to `limit` customers (merged ones included) in ID order after
-    /// `after`: a rebuild's keyset pages.
+    /// `after` and up to `until` (inclusive): a rebuild's keyset pages,
+    /// over one slice of the IDs when it reads several at once.
     After {
         after: Option<&'a CustomerId>,
+        until: Option<&'a CustomerId>,
         limit: i64,
     },
     /// These customers, in ID order; missing (erased) ones are left out.

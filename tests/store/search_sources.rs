@@ -190,6 +190,7 @@ async fn search_sources_match_the_per_customer_documents(store: Arc<dyn Store>) 
     loop {
         let page = CustomerPage::After {
             after: after.as_ref(),
+            until: None,
             limit: 2,
         };
         let sources = store.search_sources(page).await.unwrap();
@@ -204,6 +205,20 @@ async fn search_sources_match_the_per_customer_documents(store: Arc<dyn Store>) 
     let stored = store.customer_ids_after(None, 100).await.unwrap();
     assert_eq!(seen, stored);
     assert_eq!(seen.len(), 5);
+    // A slice ends where it is told to.
+    let page = CustomerPage::After {
+        after: Some(&seen[0]),
+        until: Some(&seen[2]),
+        limit: 10,
+    };
+    let slice: Vec<CustomerId> = store
+        .search_sources(page)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.customer.id)
+        .collect();
+    assert_eq!(slice, seen[1..3]);
     assert!(
         store
             .search_sources(CustomerPage::Ids(&[]))

@@ -19,14 +19,17 @@ macro_rules! impl_sources {
                     legal_hold FROM customers";
                 let mut out = Vec::new();
                 match page {
-                    CustomerPage::After { after, limit } => {
+                    CustomerPage::After { after, until, limit } => {
                         let after = after.map_or("", |a| a.as_str()).to_owned();
-                        let customers: Vec<CustomerRow> =
-                            sqlx::query_as(&format!("{CUSTOMERS} WHERE id > $1 ORDER BY id LIMIT $2"))
-                                .bind(&after)
-                                .bind(limit)
-                                .fetch_all(&self.read)
-                                .await?;
+                        let customers: Vec<CustomerRow> = sqlx::query_as(&format!(
+                            "{CUSTOMERS} WHERE id > $1 AND ($2 OR id <= $3) ORDER BY id LIMIT $4"
+                        ))
+                        .bind(&after)
+                        .bind(until.is_none())
+                        .bind(until.map_or("", |u| u.as_str()))
+                        .bind(limit)
+                        .fetch_all(&self.read)
+                        .await?;
                         let Some(last) = customers.last().map(|c| c.id.clone()) else {
                             return Ok(out);
                         };
