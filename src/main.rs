@@ -269,7 +269,10 @@ async fn reindex(args: StoreArgs) -> anyhow::Result<()> {
     let (settings, store) = open_store(args).await?;
     let index = std::sync::Arc::new(scr_hub::search::SearchIndex::open(&settings.index_dir())?);
     let writer = index
-        .writer(2, 400_000_000)
+        .writer(
+            scr_hub::search::indexer::REINDEX_THREADS,
+            scr_hub::search::indexer::REINDEX_MEMORY,
+        )
         .context("taking the index writer (stop the service first)")?;
     let started = std::time::Instant::now();
     let writer = std::sync::Arc::new(std::sync::Mutex::new(writer));

@@ -2,16 +2,18 @@
 //! answer says which claims matched, never what is held. Verification facts
 //! (e.g. a council tax account reference) are kept only as salted, iterated
 //! SHA-256 hashes. Five failed attempts in 15 minutes lock the customer for
-//! verification for 30 minutes; the lockout is audited.
+//! verification for 30 minutes; the lockout is audited. The count holds
+//! across replicas: the store records an attempt only if the failures it
+//! was planned on are still all there are.
 
-use super::Hub;
+use super::{Hub, MAX_ATTEMPTS};
 use crate::auth::Caller;
 use crate::error::{Error, Result};
 use crate::matching::{address, normalise};
 use crate::policy::{Action, authorize};
 use crate::record::{CustomerId, Postcode, Violations};
 use crate::search::query::parse_dob;
-use crate::store::{Change, Op, VerificationFact};
+use crate::store::{Change, Op, StoreError, VerificationFact};
 use chrono::Duration;
 use sha2::{Digest, Sha256};
 
@@ -145,25 +147,7 @@ impl Hub {
         let _guard = self.lock_keys(&[id.as_str()]).await;
         let customer = self.current_customer(id).await?;
         let now = self.clock.now();
-        if let Some(until) = self.store.verification_locked_until(&customer.id).await?
-            && until > now
-        {
-            let mut change = Change::default();
-            change.audit.push(self.audit(
-                caller,
-                "verify_identity_refused_locked",
-                Some(&customer.id),
-                None,
-            ));
-            self.store.apply(change).await?;
-            return Err(Error::FailedPrecondition {
-                reason: "VERIFICATION_LOCKED",
-                message: format!(
-                    "customer {} is locked for identity verification after repeated failures; try again later",
-                    customer.id
-                ),
-            });
-        }
+        self.refuse_if_locked(caller, &customer.id, now).await?;
 
         let person = &customer.person;
         let mut results: Vec<(String, ClaimResult)> = Vec::new();
@@ -216,52 +200,112 @@ impl Hub {
             .count();
         let verified = checked > 0 && results.iter().all(|(_, r)| *r != ClaimResult::NotMatched);
 
-        let mut change = Change::default();
-        change.ops.push(Op::RecordVerificationAttempt {
-            customer_id: customer.id.clone(),
-            succeeded: verified,
-            at: now,
-        });
-        change.audit.push(self.audit(
-            caller,
-            if verified {
-                "verify_identity_passed"
-            } else {
-                "verify_identity_failed"
-            },
-            Some(&customer.id),
-            None,
-        ));
-        let mut locked = false;
-        if !verified {
-            let since = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
+        // The store checks the failures counted here are still all there
+        // are (under a per-customer lock, across replicas) as it records
+        // the attempt; otherwise it re-plans, so the fifth failure, and
+        // only it, locks.
+        let since = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
+        for _ in 0..MAX_ATTEMPTS {
             let failures = self
                 .store
                 .verification_failures_since(&customer.id, since)
-                .await?
-                + 1;
-            if failures >= MAX_FAILURES {
-                locked = true;
-                change.ops.push(Op::LockVerification {
-                    customer_id: customer.id.clone(),
-                    until: now + Duration::minutes(LOCKOUT_MINUTES),
-                    at: now,
-                });
-                change.audit.push(self.audit(
-                    caller,
-                    "verification_locked",
-                    Some(&customer.id),
-                    None,
-                ));
-                tracing::warn!(customer_id = %customer.id, failures, "identity verification locked");
+                .await?;
+            let (change, locked) =
+                self.attempt_change(caller, &customer.id, verified, (since, failures), now);
+            match self.store.apply(change).await {
+                Ok(_) => {
+                    if locked {
+                        tracing::warn!(customer_id = %customer.id, failures = failures + 1, "identity verification locked");
+                    }
+                    return Ok(Verification {
+                        verified,
+                        claims: results,
+                        locked,
+                    });
+                }
+                // Another replica recorded an attempt first; it may have
+                // locked the customer.
+                Err(StoreError::Conflict) => {
+                    self.refuse_if_locked(caller, &customer.id, now).await?
+                }
+                Err(e) => return Err(e.into()),
             }
         }
-        self.store.apply(change).await?;
-        Ok(Verification {
-            verified,
-            claims: results,
-            locked,
-        })
+        Err(Error::Unavailable(
+            "verification attempts raced, please retry".into(),
+        ))
+    }
+
+    /// Refuses (audited) while the customer is locked for verification.
+    async fn refuse_if_locked(
+        &self,
+        caller: &Caller,
+        id: &CustomerId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        match self.store.verification_locked_until(id).await? {
+            Some(until) if until > now => {
+                let mut change = Change::default();
+                change.audit.push(self.audit(
+                    caller,
+                    "verify_identity_refused_locked",
+                    Some(id),
+                    None,
+                ));
+                self.store.apply(change).await?;
+                Err(Error::FailedPrecondition {
+                    reason: "VERIFICATION_LOCKED",
+                    message: format!(
+                        "customer {id} is locked for identity verification after repeated failures; try again later"
+                    ),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Records one attempt given `failures` earlier failures since the
+    /// window began, locking on the last one allowed; and whether it locks.
+    fn attempt_change(
+        &self,
+        caller: &Caller,
+        id: &CustomerId,
+        verified: bool,
+        (since, failures): (chrono::DateTime<chrono::Utc>, i64),
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> (Change, bool) {
+        let mut change = Change::default();
+        change.ops.push(Op::ExpectVerificationState {
+            customer_id: id.clone(),
+            since,
+            failures,
+            at: now,
+        });
+        change.ops.push(Op::RecordVerificationAttempt {
+            customer_id: id.clone(),
+            succeeded: verified,
+            at: now,
+        });
+        let operation = if verified {
+            "verify_identity_passed"
+        } else {
+            "verify_identity_failed"
+        };
+        change
+            .audit
+            .push(self.audit(caller, operation, Some(id), None));
+        let locked = !verified && failures + 1 >= MAX_FAILURES;
+        if locked {
+            change.ops.push(Op::LockVerification {
+                customer_id: id.clone(),
+                until: now + Duration::minutes(LOCKOUT_MINUTES),
+                at: now,
+            });
+            change
+                .audit
+                .push(self.audit(caller, "verification_locked", Some(id), None));
+        }
+        (change, locked)
     }
 }
 

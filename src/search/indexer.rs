@@ -6,15 +6,25 @@
 
 use super::{SearchDoc, SearchIndex};
 use crate::record::{Address, CustomerId, Person};
-use crate::store::{Store, StoreResult};
+use crate::store::{CustomerPage, SearchSource, Store, StoreResult};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tantivy::IndexWriter;
 
-/// Outbox rows read per batch; each batch is one index commit.
+/// Outbox rows read per batch (each batch is one index commit), and
+/// customers per page of a rebuild.
 const BATCH: i64 = 1000;
-/// Customers loaded from the store at once.
-const LOAD_CONCURRENCY: usize = 8;
+/// Pages read ahead of the indexing thread during a rebuild.
+const PIPELINE_PAGES: usize = 8;
+/// Slices of the customers a rebuild reads at once: the database driver
+/// hands rows over between threads one by one, so a single reader leaves
+/// the cores waiting on each other.
+const READERS: usize = 4;
+/// The index writer `scr-hub reindex` takes (the service is stopped, so
+/// it may have both cores and memory for big segments).
+pub const REINDEX_THREADS: usize = 2;
+pub const REINDEX_MEMORY: usize = 400_000_000;
 /// A wake-up even without a signal (a PostgreSQL notification can be lost
 /// while its listener reconnects).
 const POLL: Duration = Duration::from_secs(2);
@@ -141,20 +151,26 @@ async fn follow(
     let Some(&(last, _)) = changes.last() else {
         return Ok(None);
     };
-    let mut ids: Vec<CustomerId> = Vec::new();
-    for (_, id) in changes {
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
-    }
-    let docs = load_docs(store, &ids).await?;
+    let mut seen = HashSet::new();
+    let ids: Vec<CustomerId> = changes
+        .into_iter()
+        .map(|(_, id)| id)
+        .filter(|id| seen.insert(id.clone()))
+        .collect();
+    let sources = store.search_sources(CustomerPage::Ids(&ids)).await?;
     let (index, writer) = (index.clone(), writer.clone());
     let count = ids.len();
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let mut docs: HashMap<CustomerId, Option<SearchDoc>> = sources
+            .iter()
+            .map(|s| (s.customer.id.clone(), doc_of(s)))
+            .collect();
         let mut writer = writer
             .lock()
             .map_err(|_| anyhow::anyhow!("index writer poisoned"))?;
-        for (id, doc) in ids.iter().zip(&docs) {
+        // A customer the store no longer holds (erased) is removed.
+        for id in &ids {
+            let doc = docs.remove(id).flatten();
             index.upsert(&writer, id.as_str(), doc.as_ref())?;
         }
         index.commit(&mut writer, last)
@@ -166,77 +182,142 @@ async fn follow(
 
 /// Rebuilds the whole index from the store; returns the outbox sequence it
 /// reflects and how many customers it holds. Changes committed while it
-/// runs are after that sequence and are indexed again by `follow`.
+/// runs are after that sequence and are indexed again by `follow`. One
+/// task reads pages from the store while a blocking thread turns the
+/// previous pages into documents for the writer's threads, so the database
+/// and tantivy work at the same time.
 pub async fn rebuild(
     store: Arc<dyn Store>,
     index: Arc<SearchIndex>,
     writer: Arc<Mutex<IndexWriter>>,
 ) -> anyhow::Result<(i64, u64)> {
     let head = store.outbox_head().await?;
-    {
-        let writer = writer
+    let (pages, mut received) = tokio::sync::mpsc::channel::<Vec<SearchSource>>(PIPELINE_PAGES);
+    let mut readers = tokio::task::JoinSet::new();
+    for (after, until) in id_slices(READERS) {
+        readers.spawn(read_slice(store.clone(), after, until, pages.clone()));
+    }
+    drop(pages);
+    let (index2, writer2) = (index.clone(), writer.clone());
+    let indexed = tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
+        let writer = writer2
             .lock()
             .map_err(|_| anyhow::anyhow!("index writer poisoned"))?;
         writer.delete_all_documents()?;
-    }
-    let mut after: Option<CustomerId> = None;
-    let mut count = 0u64;
-    loop {
-        let ids = store.customer_ids_after(after.as_ref(), BATCH).await?;
-        let Some(last) = ids.last().cloned() else {
-            break;
-        };
-        let docs = load_docs(&store, &ids).await?;
-        let (index, writer) = (index.clone(), writer.clone());
-        count += tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
-            let writer = writer
-                .lock()
-                .map_err(|_| anyhow::anyhow!("index writer poisoned"))?;
-            let mut n = 0;
-            for doc in docs.iter().flatten() {
-                index.upsert_new(&writer, doc)?;
+        let mut n = 0;
+        while let Some(sources) = received.blocking_recv() {
+            for doc in sources.iter().filter_map(doc_of) {
+                index2.upsert_new(&writer, &doc)?;
                 n += 1;
             }
-            Ok(n)
-        })
-        .await??;
-        after = Some(last);
+        }
+        Ok(n)
+    })
+    .await?;
+    let mut read = Ok(());
+    while let Some(done) = readers.join_next().await {
+        if let Err(e) = done? {
+            read = Err(e);
+        }
     }
-    let index2 = index.clone();
-    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+    tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
         let mut writer = writer
             .lock()
             .map_err(|_| anyhow::anyhow!("index writer poisoned"))?;
-        index2.commit(&mut writer, head)
+        // Never commit half an index: the old one stays until a rebuild
+        // completes.
+        match (indexed, read) {
+            (Ok(count), Ok(())) => {
+                index.commit(&mut writer, head)?;
+                Ok(count)
+            }
+            (Err(e), _) => {
+                writer.rollback()?;
+                Err(e)
+            }
+            (_, Err(e)) => {
+                writer.rollback()?;
+                Err(e.into())
+            }
+        }
     })
-    .await??;
-    Ok((head, count))
+    .await?
+    .map(|count| (head, count))
 }
 
-/// The search documents of these customers (`None` for one erased, merged
-/// away or missing), in the same order.
-async fn load_docs(
-    store: &Arc<dyn Store>,
-    ids: &[CustomerId],
-) -> StoreResult<Vec<Option<SearchDoc>>> {
-    let mut out: Vec<Option<SearchDoc>> = vec![None; ids.len()];
-    for (chunk_no, chunk) in ids.chunks(LOAD_CONCURRENCY).enumerate() {
-        let mut set = tokio::task::JoinSet::new();
-        for (i, id) in chunk.iter().enumerate() {
-            let (store, id) = (store.clone(), id.clone());
-            set.spawn(async move { (i, load_doc(store.as_ref(), &id).await) });
+/// Reads the customers with IDs in (`after`, `until`] page by page into
+/// `pages`; stops early when the indexing side has gone.
+async fn read_slice(
+    store: Arc<dyn Store>,
+    mut after: Option<CustomerId>,
+    until: Option<CustomerId>,
+    pages: tokio::sync::mpsc::Sender<Vec<SearchSource>>,
+) -> StoreResult<()> {
+    loop {
+        let page = CustomerPage::After {
+            after: after.as_ref(),
+            until: until.as_ref(),
+            limit: BATCH,
+        };
+        let sources = store.search_sources(page).await?;
+        let Some(last) = sources.last().map(|s| s.customer.id.clone()) else {
+            return Ok(());
+        };
+        if pages.send(sources).await.is_err() {
+            return Ok(());
         }
-        while let Some(joined) = set.join_next().await {
-            let (i, doc) = joined.map_err(|e| crate::store::StoreError::Internal(e.to_string()))?;
-            out[chunk_no * LOAD_CONCURRENCY + i] = doc?;
-        }
+        after = Some(last);
     }
-    Ok(out)
 }
 
-/// One customer's search document from the store: its current facts, its
-/// address history, and the departmental records linked to it (which give
-/// earlier names and addresses). `None` when it should not be found.
+/// `n` (at most 16) slices covering every customer ID: IDs are random
+/// UUIDs, so slices cut at leading hex digits hold about as many each.
+fn id_slices(n: usize) -> Vec<(Option<CustomerId>, Option<CustomerId>)> {
+    let n = n.clamp(1, 16);
+    let cuts: Vec<Option<CustomerId>> = (1..n)
+        .map(|k| {
+            CustomerId::parse(&format!(
+                "{:x}0000000-0000-0000-0000-000000000000",
+                16 * k / n
+            ))
+            .ok()
+        })
+        .collect();
+    let mut bounds = vec![None];
+    bounds.extend(cuts);
+    bounds.push(None);
+    bounds
+        .windows(2)
+        .map(|w| (w[0].clone(), w[1].clone()))
+        .collect()
+}
+
+/// A customer's search document from what the store holds (`None` when it
+/// should not be found: merged away).
+pub fn doc_of(source: &SearchSource) -> Option<SearchDoc> {
+    let customer = &source.customer;
+    if customer.merged_into.is_some() {
+        return None;
+    }
+    // Records that still hold exactly the customer's facts add nothing.
+    let others: Vec<&Person> = source
+        .linked
+        .iter()
+        .filter(|p| **p != customer.person)
+        .collect();
+    let previous: Vec<&Address> = customer
+        .previous_addresses
+        .iter()
+        .map(|p| &p.address)
+        .collect();
+    let mut doc = SearchDoc::new(&customer.id, &customer.person, &previous, &others);
+    doc.restricted = customer.flags.restricted() || customer.flags.processing_restricted;
+    Some(doc)
+}
+
+/// One customer's search document read customer by customer (a load and a
+/// link lookup per link): the reference `search_sources` + `doc_of` are
+/// held to in tests. `None` when it should not be found.
 pub async fn load_doc(store: &dyn Store, id: &CustomerId) -> StoreResult<Option<SearchDoc>> {
     let Some(customer) = store.load_customer(id).await? else {
         return Ok(None);

@@ -136,6 +136,17 @@ pub enum Op {
         by: String,
         at: DateTime<Utc>,
     },
+    /// Serialises identity-verification attempts on the customer, across
+    /// replicas, until commit, and fails the whole change with `Conflict`
+    /// unless exactly `failures` failed attempts were recorded at or after
+    /// `since` and the customer is not locked at `at`: the state the hub
+    /// decided on (whether this attempt locks) still holds.
+    ExpectVerificationState {
+        customer_id: CustomerId,
+        since: DateTime<Utc>,
+        failures: i64,
+        at: DateTime<Utc>,
+    },
     /// One identity-verification attempt (never what was claimed).
     RecordVerificationAttempt {
         customer_id: CustomerId,
@@ -194,6 +205,7 @@ impl Op {
             | Op::WithdrawObjections { .. }
             | Op::SaveWeights { .. }
             | Op::SetVerificationFacts { .. }
+            | Op::ExpectVerificationState { .. }
             | Op::RecordVerificationAttempt { .. }
             | Op::LockVerification { .. }
             | Op::SaveRequest { .. } => None,

@@ -7,6 +7,7 @@ mod postgres;
 mod privacy_rows;
 mod rights_rows;
 mod rows;
+mod sources;
 mod sql;
 mod sqlite;
 mod traced;
@@ -17,6 +18,7 @@ pub use change::{
 };
 pub use postgres::PostgresStore;
 pub use rights_rows::{CustomerActivity, EqualitiesRow};
+pub use sources::{CustomerPage, SearchSource};
 pub use sqlite::SqliteStore;
 pub use traced::TracedStore;
 
@@ -167,6 +169,10 @@ pub trait Store: Send + Sync + 'static {
         after: Option<&CustomerId>,
         limit: i64,
     ) -> StoreResult<Vec<CustomerId>>;
+
+    /// The search indexer's input for a page of customers: each with its
+    /// address history, flags, links and each link's departmental record.
+    async fn search_sources(&self, page: CustomerPage<'_>) -> StoreResult<Vec<SearchSource>>;
 
     async fn verification_facts(&self, customer: &CustomerId)
     -> StoreResult<Vec<VerificationFact>>;

@@ -8,6 +8,9 @@ use std::time::Duration;
 const OUTBOX_CHANNEL: &str = "scr_outbox";
 /// Advisory lock key that orders outbox commits.
 const OUTBOX_LOCK: i64 = 0x5c0_0b0c;
+/// First key of the per-customer advisory locks on verification attempts
+/// (the second is a hash of the customer ID; a collision only queues).
+const VERIFICATION_LOCKS: i32 = 0x5c0_0b1;
 
 pub struct PostgresStore {
     read: PgPool,
@@ -62,6 +65,20 @@ impl PostgresStore {
             .await?;
         sqlx::query("SELECT pg_notify($1, '')")
             .bind(OUTBOX_CHANNEL)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Replicas record a customer's verification attempts one at a time:
+    /// the count of earlier failures read next stays true until commit.
+    async fn serialise_verification(
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        customer: &crate::record::CustomerId,
+    ) -> super::StoreResult<()> {
+        sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+            .bind(VERIFICATION_LOCKS)
+            .bind(customer.as_str())
             .execute(&mut **tx)
             .await?;
         Ok(())

@@ -134,6 +134,15 @@ impl PreviousAddressRow {
     }
 }
 
+/// A previous address with the customer it belongs to (read for many
+/// customers at once).
+#[derive(sqlx::FromRow)]
+pub struct OwnedAddressRow {
+    pub customer_id: String,
+    #[sqlx(flatten)]
+    pub address: PreviousAddressRow,
+}
+
 #[derive(sqlx::FromRow)]
 pub struct LinkRow {
     pub system: String,
@@ -154,6 +163,13 @@ impl LinkRow {
             method: self.method.clone(),
             confidence: self.confidence,
         })
+    }
+
+    /// The person in the record the link's system last sent.
+    pub fn person(&self) -> StoreResult<Person> {
+        serde_json::from_str::<DepartmentalRecord>(&self.record)
+            .map(|r| r.person)
+            .map_err(|_| corrupt("departmental record"))
     }
 
     pub fn into_linked_record(self) -> StoreResult<LinkedRecord> {

@@ -50,6 +50,14 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// One writer connection: transactions never interleave.
+    async fn serialise_verification(
+        _tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        _customer: &crate::record::CustomerId,
+    ) -> super::StoreResult<()> {
+        Ok(())
+    }
+
     /// One process owns an SQLite file, so it is always the dispatcher; no
     /// transaction is held while the sink works, so writers are not blocked.
     async fn dispatch_batch(

@@ -129,6 +129,13 @@ impl Store for TracedStore {
         self.inner.customer_ids_after(after, limit).await
     }
 
+    #[instrument(name = "store.search_sources", skip_all, fields(db.system.name = self.system, customers))]
+    async fn search_sources(&self, page: CustomerPage<'_>) -> StoreResult<Vec<SearchSource>> {
+        let sources = self.inner.search_sources(page).await?;
+        tracing::Span::current().record("customers", sources.len());
+        Ok(sources)
+    }
+
     #[instrument(name = "store.verification_facts", skip_all, fields(db.system.name = self.system, customer_id = %customer))]
     async fn verification_facts(
         &self,

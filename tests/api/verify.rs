@@ -228,3 +228,95 @@ async fn verification_on_postgres() {
     assert_eq!(status.code(), Code::FailedPrecondition);
     app.stop().await;
 }
+
+/// Two replicas on one PostgreSQL database, ten wrong answers at once (five
+/// through each): exactly five failures are recorded, the fifth locks, and
+/// the other five are refused as locked.
+#[tokio::test]
+async fn replicas_lock_after_exactly_five_failures_on_postgres() {
+    use sqlx::Connection;
+    let Some(url) = postgres::fresh_database().await else {
+        return;
+    };
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let data_dir = tempfile::tempdir().unwrap();
+        let settings = scr_hub::config::Settings {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: data_dir.path().to_owned(),
+            database_url: url.clone(),
+            log_format: scr_hub::config::LogFormat::Pretty,
+            nats: None,
+            callers: configured_callers(),
+            privacy: Default::default(),
+            otlp_endpoint: None,
+            tls: None,
+            health_listen: None,
+        };
+        replicas.push(start(settings, data_dir).await);
+    }
+    let id = customer(&replicas[0]).await;
+    let mut attempts = tokio::task::JoinSet::new();
+    for n in 0..10 {
+        let mut client = replicas[n % 2].identity();
+        let request = authed(
+            "agent",
+            pb::VerifyIdentityRequest {
+                customer_id: id.clone(),
+                claims: Some(claims("1990-01-01", "", "", &[])),
+            },
+        );
+        attempts.spawn(async move {
+            client
+                .verify_identity(request)
+                .await
+                .map(|r| r.into_inner())
+        });
+    }
+    let outcomes = attempts.join_all().await;
+
+    let (mut failed, mut locking, mut refused) = (0, 0, 0);
+    for outcome in &outcomes {
+        match outcome {
+            Ok(response) => {
+                assert!(!response.verified);
+                failed += 1;
+                locking += usize::from(response.locked);
+            }
+            Err(status) => {
+                assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+                assert_eq!(error_reason(status).as_deref(), Some("VERIFICATION_LOCKED"));
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!((failed, locking, refused), (5, 1, 5));
+
+    let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+    let count = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql);
+    let recorded = count("SELECT COUNT(*) FROM verification_attempts WHERE NOT succeeded")
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(recorded, 5, "no failure is recorded past the lock");
+    let locks = count("SELECT COUNT(*) FROM verification_locks")
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(locks, 1);
+    for (operation, expected) in [
+        ("verify_identity_failed", 5),
+        ("verification_locked", 1),
+        ("verify_identity_refused_locked", 5),
+    ] {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE operation = $1")
+            .bind(operation)
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+        assert_eq!(n, expected, "{operation}");
+    }
+    for replica in replicas {
+        replica.stop().await;
+    }
+}

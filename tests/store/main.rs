@@ -6,6 +6,7 @@ mod postgres;
 mod conformance;
 mod privacy;
 mod rights;
+mod search_sources;
 
 use scr_hub::store::Store;
 use std::sync::Arc;

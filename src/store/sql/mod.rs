@@ -7,11 +7,13 @@ mod ops;
 mod privacy;
 mod reads;
 mod rights;
+mod sources;
 
 pub(crate) use ops::impl_ops;
 pub(crate) use privacy::impl_privacy;
 pub(crate) use reads::impl_reads;
 pub(crate) use rights::impl_rights;
+pub(crate) use sources::impl_sources;
 
 /// Implements `Store` for a struct with `read` and `write` pools of `$db`.
 macro_rules! impl_store {
@@ -20,6 +22,7 @@ macro_rules! impl_store {
         $crate::store::sql::impl_reads!($store, $db);
         $crate::store::sql::impl_privacy!($store, $db);
         $crate::store::sql::impl_rights!($store, $db);
+        $crate::store::sql::impl_sources!($store, $db);
 
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
@@ -157,6 +160,13 @@ macro_rules! impl_store {
                 rows.into_iter()
                     .map(|(id,)| $crate::store::rows::customer_id(&id))
                     .collect()
+            }
+
+            async fn search_sources(
+                &self,
+                page: $crate::store::CustomerPage<'_>,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::SearchSource>> {
+                self.read_search_sources(page).await
             }
 
             async fn verification_facts(

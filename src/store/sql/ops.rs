@@ -306,6 +306,28 @@ macro_rules! impl_ops {
                             .await?;
                         }
                     }
+                    Op::ExpectVerificationState { customer_id, since, failures, at } => {
+                        Self::serialise_verification(tx, customer_id).await?;
+                        let (counted,): (i64,) = sqlx::query_as(
+                            "SELECT COUNT(*) FROM verification_attempts \
+                             WHERE customer_id = $1 AND at >= $2 AND NOT succeeded",
+                        )
+                        .bind(customer_id.as_str())
+                        .bind(*since)
+                        .fetch_one(&mut **tx)
+                        .await?;
+                        let locked: Option<(String,)> = sqlx::query_as(
+                            "SELECT customer_id FROM verification_locks \
+                             WHERE customer_id = $1 AND locked_until > $2",
+                        )
+                        .bind(customer_id.as_str())
+                        .bind(*at)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                        if counted != *failures || locked.is_some() {
+                            return Err(StoreError::Conflict);
+                        }
+                    }
                     Op::RecordVerificationAttempt { customer_id, succeeded, at } => {
                         sqlx::query(
                             "INSERT INTO verification_attempts (customer_id, at, succeeded) VALUES ($1, $2, $3)",
