@@ -228,6 +228,20 @@ impl CandidateRow {
     }
 }
 
+/// A candidate record with the blocking key it was found by.
+#[derive(sqlx::FromRow)]
+pub struct KeyedCandidateRow {
+    pub match_key: String,
+    #[sqlx(flatten)]
+    pub record: CandidateRow,
+}
+
+impl KeyedCandidateRow {
+    pub fn split(self) -> (String, CandidateRow) {
+        (self.match_key, self.record)
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub struct ReviewTaskRow {
     pub seq: i64,
