@@ -17,7 +17,10 @@ pub fn fingerprint(request: &impl Serialize) -> Result<String> {
 }
 
 /// The first answer to a repeated request, if it is the same request.
-pub(super) fn replay<T: DeserializeOwned>(previous: &StoredRequest, fingerprint: &str) -> Result<T> {
+pub(super) fn replay<T: DeserializeOwned>(
+    previous: &StoredRequest,
+    fingerprint: &str,
+) -> Result<T> {
     if previous.fingerprint != fingerprint {
         return Err(Error::FailedPrecondition {
             reason: "REQUEST_ID_REUSED",

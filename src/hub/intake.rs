@@ -8,9 +8,9 @@ use super::linkage::{LinkDecision, LinkOutcome, Linker, MAX_REVIEW_CANDIDATES};
 use super::submit::{SubmitOutcome, SubmitResult};
 use super::{audit_entry, outbox_events};
 use crate::auth::Caller;
+use crate::policy::may_match_into;
 use crate::policy::minors::Holding;
 use crate::policy::propagation::{EventKind, route};
-use crate::policy::may_match_into;
 use crate::record::{Customer, CustomerId, DepartmentalRecord, Flags, Link};
 use crate::review::{CandidateScore, Explanation, LinkRef, ReviewStatus, ReviewTask};
 use crate::store::{CandidateRecord, Change, KeyedCandidates, MatchIndex, Op};
@@ -67,10 +67,12 @@ impl<'a> Planner<'a> {
         // stays a customer of its own, seen on need-to-know only.
         let candidates: Vec<CandidateRecord> = match &holding {
             Holding::Restricted(_) => Vec::new(),
-            Holding::Adult => candidates_for(&index.keys, self.found, &self.pending, self.per_key_limit)
-                .into_iter()
-                .filter(|c| may_match_into(&c.flags))
-                .collect(),
+            Holding::Adult => {
+                candidates_for(&index.keys, self.found, &self.pending, self.per_key_limit)
+                    .into_iter()
+                    .filter(|c| may_match_into(&c.flags))
+                    .collect()
+            }
         };
         let decision = self.linker.decide(&index, &candidates);
         let mut review_task_ids = Vec::new();
@@ -95,7 +97,13 @@ impl<'a> Planner<'a> {
             }
             LinkOutcome::New => {
                 let id = new_customer(&record, &flags, now, change);
-                (id, flags.clone(), SubmitOutcome::NewCustomer, "new_customer", 1.0)
+                (
+                    id,
+                    flags.clone(),
+                    SubmitOutcome::NewCustomer,
+                    "new_customer",
+                    1.0,
+                )
             }
             LinkOutcome::Possible { candidates } => {
                 let id = new_customer(&record, &flags, now, change);
@@ -126,15 +134,18 @@ impl<'a> Planner<'a> {
         // The store keeps a record's key once, however often it is made.
         keys.dedup();
         for key in keys {
-            self.pending.entry(key.clone()).or_default().push(CandidateRecord {
-                customer_id: customer_id.clone(),
-                flags: customer_flags.clone(),
-                link: LinkRef {
-                    system: record.system.clone(),
-                    local_id: record.local_id.clone(),
-                },
-                normalised: index.normalised.clone(),
-            });
+            self.pending
+                .entry(key.clone())
+                .or_default()
+                .push(CandidateRecord {
+                    customer_id: customer_id.clone(),
+                    flags: customer_flags.clone(),
+                    link: LinkRef {
+                        system: record.system.clone(),
+                        local_id: record.local_id.clone(),
+                    },
+                    normalised: index.normalised.clone(),
+                });
         }
         change.ops.push(Op::InsertLink {
             customer_id: customer_id.clone(),

@@ -139,9 +139,7 @@ impl Hub {
                         answers[row.at] = Some(answer);
                     }
                     for linked in links {
-                        known
-                            .links
-                            .insert(linked_ref(&linked.record), linked);
+                        known.links.insert(linked_ref(&linked.record), linked);
                     }
                     next = part.end;
                 }
@@ -286,7 +284,12 @@ impl Hub {
             .iter()
             .map(|&i| link_hash(&rows[i].link.system, &rows[i].link.local_id))
             .collect();
-        let erased: HashSet<String> = self.store.erased_links(&hashes).await?.into_iter().collect();
+        let erased: HashSet<String> = self
+            .store
+            .erased_links(&hashes)
+            .await?
+            .into_iter()
+            .collect();
         let mut done = Vec::with_capacity(fresh.len());
         let mut planned = Vec::with_capacity(fresh.len());
         for (&i, hash) in fresh.iter().zip(&hashes) {

@@ -12,8 +12,8 @@ mod sqlite;
 mod traced;
 
 pub use change::{
-    AuditEntry, AuditHead, CandidateRecord, Change, KeyedCandidates, MatchIndex, NewEvent, Op, RegisteredCaller,
-    StoredAudit, StoredEvent, StoredRequest, VerificationFact,
+    AuditEntry, AuditHead, CandidateRecord, Change, KeyedCandidates, MatchIndex, NewEvent, Op,
+    RegisteredCaller, StoredAudit, StoredEvent, StoredRequest, VerificationFact,
 };
 pub use postgres::PostgresStore;
 pub use rights_rows::{CustomerActivity, EqualitiesRow};
