@@ -8,6 +8,7 @@ use super::linkage::{LinkDecision, LinkOutcome, Linker, MAX_REVIEW_CANDIDATES};
 use super::submit::{SubmitOutcome, SubmitResult};
 use super::{audit_entry, outbox_events};
 use crate::auth::Caller;
+use crate::matching::Subject;
 use crate::policy::may_match_into;
 use crate::policy::minors::Holding;
 use crate::policy::propagation::{EventKind, route};
@@ -27,13 +28,24 @@ pub(super) struct NewRecord {
 /// Plans a batch's new records against what the store held when it was
 /// read (`found`) and what this batch has planned so far.
 pub(super) struct Planner<'a> {
-    pub linker: &'a Linker,
-    pub caller: &'a Caller,
-    pub now: DateTime<Utc>,
-    pub found: &'a KeyedCandidates,
-    pub per_key_limit: i64,
-    /// Records planned earlier in this batch, by blocking key.
-    pending: HashMap<String, Vec<CandidateRecord>>,
+    linker: &'a Linker,
+    caller: &'a Caller,
+    now: DateTime<Utc>,
+    found: &'a KeyedCandidates,
+    per_key_limit: i64,
+    /// `found.records` in matching form, each read once, when first met.
+    found_subjects: Vec<Option<Subject>>,
+    /// Records planned earlier in this batch, in matching form.
+    planned: Vec<(CandidateRecord, Subject)>,
+    /// Their indexes in `planned` by blocking key.
+    pending: HashMap<String, Vec<usize>>,
+}
+
+/// A candidate: read from the store, or planned earlier in the batch.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    Found(usize),
+    Planned(usize),
 }
 
 impl<'a> Planner<'a> {
@@ -50,8 +62,60 @@ impl<'a> Planner<'a> {
             now,
             found,
             per_key_limit,
+            found_subjects: vec![None; found.records.len()],
+            planned: Vec::new(),
             pending: HashMap::new(),
         }
+    }
+
+    fn record(&self, source: Source) -> &CandidateRecord {
+        match source {
+            Source::Found(i) => &self.found.records[i],
+            Source::Planned(i) => &self.planned[i].0,
+        }
+    }
+
+    fn subject(&self, source: Source) -> &Subject {
+        match source {
+            Source::Found(i) => self.found_subjects[i].as_ref().expect("read before use"),
+            Source::Planned(i) => &self.planned[i].1,
+        }
+    }
+
+    /// `candidates_for` over the store's records and the batch's own.
+    fn select(&mut self, keys: &[String]) -> Vec<Source> {
+        let mut chosen: BTreeMap<&LinkRef, Source> = BTreeMap::new();
+        let mut seen_keys = HashSet::new();
+        for key in keys {
+            if !seen_keys.insert(key) {
+                continue;
+            }
+            let stored = self.found.counts.get(key).copied().unwrap_or(0);
+            let planned = self.pending.get(key).map_or(&[][..], Vec::as_slice);
+            if stored + planned.len() as i64 > self.per_key_limit {
+                continue;
+            }
+            for &i in self.found.by_key.get(key).into_iter().flatten() {
+                chosen
+                    .entry(&self.found.records[i].link)
+                    .or_insert(Source::Found(i));
+            }
+            for &i in planned {
+                chosen
+                    .entry(&self.planned[i].0.link)
+                    .or_insert(Source::Planned(i));
+            }
+        }
+        let sources: Vec<Source> = chosen.into_values().collect();
+        for source in &sources {
+            if let Source::Found(i) = *source
+                && self.found_subjects[i].is_none()
+            {
+                self.found_subjects[i] =
+                    Some(Subject::from_stored(&self.found.records[i].normalised));
+            }
+        }
+        sources
     }
 
     /// Decides who the record is and adds its writes to `change`; later
@@ -65,36 +129,52 @@ impl<'a> Planner<'a> {
         let now = self.now;
         // A minor's record on an exception is never matched to anyone: it
         // stays a customer of its own, seen on need-to-know only.
-        let candidates: Vec<CandidateRecord> = match &holding {
+        let sources = match &holding {
             Holding::Restricted(_) => Vec::new(),
-            Holding::Adult => {
-                candidates_for(&index.keys, self.found, &self.pending, self.per_key_limit)
-                    .into_iter()
-                    .filter(|c| may_match_into(&c.flags))
-                    .collect()
-            }
+            Holding::Adult => self.select(&index.keys),
         };
-        let decision = self.linker.decide(&index, &candidates);
-        let mut review_task_ids = Vec::new();
+        let me = Subject::from_stored(&index.normalised);
         let flags = holding_flags(&holding);
+        let (decision, visible, linked_flags) = {
+            let candidates: Vec<Source> = sources
+                .into_iter()
+                .filter(|s| may_match_into(&self.record(*s).flags))
+                .collect();
+            let tagged: Vec<(CustomerId, &Subject)> = candidates
+                .iter()
+                .map(|s| (self.record(*s).customer_id.clone(), self.subject(*s)))
+                .collect();
+            let decision = self.linker.decide_subjects(&me, &tagged);
+            // A department learns the IDs only of customers its own system
+            // holds (and the one its record now belongs to).
+            let visible: HashSet<CustomerId> = candidates
+                .iter()
+                .map(|s| self.record(*s))
+                .filter(|c| Some(&c.link.system) == self.caller.system.as_ref())
+                .map(|c| c.customer_id.clone())
+                .collect();
+            let linked_flags = match &decision.outcome {
+                LinkOutcome::Link { customer, .. } => candidates
+                    .iter()
+                    .map(|s| self.record(*s))
+                    .find(|c| &c.customer_id == customer)
+                    .map(|c| c.flags.clone()),
+                _ => None,
+            };
+            (decision, visible, linked_flags)
+        };
+        let mut review_task_ids = Vec::new();
         let (customer_id, customer_flags, outcome, method, confidence) = match &decision.outcome {
             LinkOutcome::Link {
                 customer,
                 confidence,
-            } => {
-                let flags = candidates
-                    .iter()
-                    .find(|c| &c.customer_id == customer)
-                    .map(|c| c.flags.clone())
-                    .unwrap_or_default();
-                (
-                    customer.clone(),
-                    flags,
-                    SubmitOutcome::Linked,
-                    "matched",
-                    *confidence,
-                )
-            }
+            } => (
+                customer.clone(),
+                linked_flags.unwrap_or_default(),
+                SubmitOutcome::Linked,
+                "matched",
+                *confidence,
+            ),
             LinkOutcome::New => {
                 let id = new_customer(&record, &flags, now, change);
                 (
@@ -129,23 +209,25 @@ impl<'a> Planner<'a> {
             method: method.into(),
             confidence,
         };
+        let at = self.planned.len();
+        self.planned.push((
+            CandidateRecord {
+                customer_id: customer_id.clone(),
+                flags: customer_flags,
+                link: LinkRef {
+                    system: record.system.clone(),
+                    local_id: record.local_id.clone(),
+                },
+                normalised: index.normalised.clone(),
+            },
+            me,
+        ));
         let mut keys: Vec<&String> = index.keys.iter().collect();
         keys.sort_unstable();
         // The store keeps a record's key once, however often it is made.
         keys.dedup();
         for key in keys {
-            self.pending
-                .entry(key.clone())
-                .or_default()
-                .push(CandidateRecord {
-                    customer_id: customer_id.clone(),
-                    flags: customer_flags.clone(),
-                    link: LinkRef {
-                        system: record.system.clone(),
-                        local_id: record.local_id.clone(),
-                    },
-                    normalised: index.normalised.clone(),
-                });
+            self.pending.entry(key.clone()).or_default().push(at);
         }
         change.ops.push(Op::InsertLink {
             customer_id: customer_id.clone(),
@@ -174,7 +256,7 @@ impl<'a> Planner<'a> {
             &serde_json::json!({ "customer_id": customer_id }),
             now,
         ));
-        let explanation = redact(decision, &customer_id, &candidates, self.caller);
+        let explanation = redact(decision, &customer_id, &visible);
         SubmitResult {
             customer_id,
             outcome,
@@ -185,33 +267,23 @@ impl<'a> Planner<'a> {
 }
 
 /// The candidates of a record with `keys`: the records under each key held
-/// by no more than `limit` records (counting those planned earlier in the
-/// batch), each once, in link order, as `Store::candidates` defines them.
+/// by no more than `limit` records, each once, in link order, as
+/// `Store::candidates` defines them (the planner's `select` adds a batch's
+/// own records to the same rule).
 pub(super) fn candidates_for(
     keys: &[String],
     found: &KeyedCandidates,
-    pending: &HashMap<String, Vec<CandidateRecord>>,
     limit: i64,
 ) -> Vec<CandidateRecord> {
     let mut chosen: BTreeMap<&LinkRef, &CandidateRecord> = BTreeMap::new();
-    let mut seen_keys = HashSet::new();
-    for key in keys {
-        if !seen_keys.insert(key) {
+    for key in keys.iter().collect::<HashSet<_>>() {
+        if found.counts.get(key).copied().unwrap_or(0) > limit {
             continue;
         }
-        let stored = found.counts.get(key).copied().unwrap_or(0);
-        let planned = pending.get(key).map_or(&[][..], Vec::as_slice);
-        if stored + planned.len() as i64 > limit {
-            continue;
-        }
-        let from_store = found
-            .by_key
-            .get(key)
-            .into_iter()
-            .flatten()
-            .map(|&i| &found.records[i]);
-        for record in from_store.chain(planned) {
-            chosen.entry(&record.link).or_insert(record);
+        for &i in found.by_key.get(key).into_iter().flatten() {
+            chosen
+                .entry(&found.records[i].link)
+                .or_insert(&found.records[i]);
         }
     }
     chosen.into_values().cloned().collect()
@@ -262,26 +334,19 @@ pub(super) fn review_task(
     }
 }
 
-/// A department learns the IDs only of customers its own system holds (and
-/// the one its record now belongs to): the scores of others stay, unnamed.
+/// The explanation as the department may see it: customers other than
+/// `linked_to` and those in `visible` (its own system's) stay unnamed.
 fn redact(
     decision: LinkDecision,
     linked_to: &CustomerId,
-    candidates: &[CandidateRecord],
-    caller: &Caller,
+    visible: &HashSet<CustomerId>,
 ) -> Explanation {
-    let visible: HashSet<&CustomerId> = candidates
-        .iter()
-        .filter(|c| Some(&c.link.system) == caller.system.as_ref())
-        .map(|c| &c.customer_id)
-        .chain(std::iter::once(linked_to))
-        .collect();
     let mut explanation = decision.explanation;
     for candidate in &mut explanation.candidates {
         if candidate
             .customer_id
             .as_ref()
-            .is_some_and(|id| !visible.contains(id))
+            .is_some_and(|id| id != linked_to && !visible.contains(id))
         {
             candidate.customer_id = None;
         }

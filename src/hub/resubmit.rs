@@ -46,7 +46,7 @@ impl Hub {
                 .candidates_by_key(&index.keys, PER_KEY_LIMIT)
                 .await?;
             let candidates: Vec<CandidateRecord> =
-                candidates_for(&index.keys, &found, &Default::default(), PER_KEY_LIMIT)
+                candidates_for(&index.keys, &found, PER_KEY_LIMIT)
                     .into_iter()
                     .filter(|c| {
                         matchable && c.customer_id != customer.id && may_match_into(&c.flags)
