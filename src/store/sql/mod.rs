@@ -23,6 +23,17 @@ pub(crate) fn placeholders(first: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// The chunk padded to the next power of two by repeating its last item:
+/// an `IN` list or a count ignores repeats, and a few statement texts per
+/// kind stay prepared instead of one per batch size.
+pub(crate) fn padded<T: Copy>(chunk: &[T]) -> Vec<T> {
+    let mut out = chunk.to_vec();
+    if let Some(&last) = chunk.last() {
+        out.resize(chunk.len().next_power_of_two(), last);
+    }
+    out
+}
+
 /// `($1, ..., $width), ($width+1, ...)` for `rows` rows of a multi-row
 /// INSERT: a batched change pays one statement per chunk, not per row.
 pub(crate) fn value_rows(rows: usize, width: usize) -> String {

@@ -91,7 +91,8 @@ macro_rules! impl_reads {
                 }
                 let mut found = Vec::new();
                 for (system, local_ids) in by_system {
-                    for chunk in local_ids.chunks(500) {
+                    for chunk in local_ids.chunks(512) {
+                        let chunk = $crate::store::sql::padded(chunk);
                         let sql = format!(
                             "SELECT system, local_id, customer_id, linked_at, method, confidence, record \
                              FROM links WHERE system = $1 AND local_id IN ({})",
@@ -99,7 +100,7 @@ macro_rules! impl_reads {
                         );
                         let mut query = sqlx::query_as::<_, LinkRow>(&sql).bind(system);
                         for local_id in chunk {
-                            query = query.bind(*local_id);
+                            query = query.bind(local_id);
                         }
                         for row in query.fetch_all(&self.read).await? {
                             found.push(row.into_linked_record()?);
@@ -115,7 +116,9 @@ macro_rules! impl_reads {
                 request_ids: &[String],
             ) -> $crate::store::StoreResult<Vec<(String, $crate::store::StoredRequest)>> {
                 let mut found = Vec::new();
-                for chunk in request_ids.chunks(500) {
+                let ids: Vec<&String> = request_ids.iter().collect();
+                for chunk in ids.chunks(512) {
+                    let chunk = $crate::store::sql::padded(chunk);
                     let sql = format!(
                         "SELECT request_id, fingerprint, response FROM requests \
                          WHERE scope = $1 AND request_id IN ({})",
@@ -137,7 +140,9 @@ macro_rules! impl_reads {
                 link_hashes: &[String],
             ) -> $crate::store::StoreResult<Vec<String>> {
                 let mut found = Vec::new();
-                for chunk in link_hashes.chunks(500) {
+                let hashes: Vec<&String> = link_hashes.iter().collect();
+                for chunk in hashes.chunks(512) {
+                    let chunk = $crate::store::sql::padded(chunk);
                     let sql = format!(
                         "SELECT link_hash FROM erased_links WHERE link_hash IN ({})",
                         $crate::store::sql::placeholders(1, chunk.len())
@@ -162,7 +167,9 @@ macro_rules! impl_reads {
                 // is never read further.
                 let cap = per_key_limit + 1;
                 let mut usable: Vec<&String> = Vec::new();
-                for chunk in keys.chunks(200) {
+                let all: Vec<&String> = keys.iter().collect();
+                for original in all.chunks(256) {
+                    let chunk = $crate::store::sql::padded(original);
                     let sql = (1..=chunk.len())
                         .map(|i| {
                             format!(
@@ -179,14 +186,15 @@ macro_rules! impl_reads {
                     for (key, n) in query.fetch_all(&self.read).await? {
                         out.counts.insert(key, n);
                     }
-                    usable.extend(chunk.iter().filter(|k| {
+                    usable.extend(original.iter().copied().filter(|k| {
                         out.counts.get(k.as_str()).is_some_and(|n| *n > 0 && *n <= per_key_limit)
                     }));
                 }
                 // Then every usable key's records in a few statements; a
                 // record under several keys is decoded once.
                 let mut index: std::collections::HashMap<(String, String), usize> = Default::default();
-                for chunk in usable.chunks(500) {
+                for chunk in usable.chunks(512) {
+                    let chunk = $crate::store::sql::padded(chunk);
                     let sql = format!(
                         "SELECT k.match_key, l.customer_id, l.system, l.local_id, l.match_data, \
                          c.minor_basis, c.processing_restricted, c.legal_hold \
@@ -196,7 +204,7 @@ macro_rules! impl_reads {
                     );
                     let mut query = sqlx::query_as::<_, KeyedCandidateRow>(&sql);
                     for key in chunk {
-                        query = query.bind(*key);
+                        query = query.bind(key);
                     }
                     for row in query.fetch_all(&self.read).await? {
                         let (key, row) = row.split();
