@@ -228,17 +228,17 @@ impl CandidateRow {
     }
 }
 
-/// A candidate record with the blocking key it was found by.
+/// A candidate record with the blocking keys it was found by (tab-separated).
 #[derive(sqlx::FromRow)]
 pub struct KeyedCandidateRow {
-    pub match_key: String,
+    pub match_keys: String,
     #[sqlx(flatten)]
     pub record: CandidateRow,
 }
 
 impl KeyedCandidateRow {
     pub fn split(self) -> (String, CandidateRow) {
-        (self.match_key, self.record)
+        (self.match_keys, self.record)
     }
 }
 

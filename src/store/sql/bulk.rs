@@ -6,7 +6,7 @@
 
 /// Rows per multi-row statement: well under both databases' bind limits,
 /// and few distinct statement texts for the prepared-statement cache.
-pub(crate) const CHUNK: usize = 100;
+pub(crate) const CHUNK: usize = 64;
 
 /// Defines `apply_ops`, `append_audit_batch` and `insert_events` on a store
 /// struct for backend `$db`.

@@ -190,16 +190,19 @@ macro_rules! impl_reads {
                         out.counts.get(k.as_str()).is_some_and(|n| *n > 0 && *n <= per_key_limit)
                     }));
                 }
-                // Then every usable key's records in a few statements; a
-                // record under several keys is decoded once.
+                // Then every usable key's records in a few statements, one
+                // row per record with the keys it was found by: rows, not
+                // bytes, are what cost (each crosses to the async side).
                 let mut index: std::collections::HashMap<(String, String), usize> = Default::default();
                 for chunk in usable.chunks(512) {
                     let chunk = $crate::store::sql::padded(chunk);
                     let sql = format!(
-                        "SELECT k.match_key, l.customer_id, l.system, l.local_id, l.match_data, \
-                         c.minor_basis, c.processing_restricted, c.legal_hold \
+                        "SELECT l.customer_id, l.system, l.local_id, l.match_data, \
+                         c.minor_basis, c.processing_restricted, c.legal_hold, {} AS match_keys \
                          FROM link_keys k JOIN links l ON l.system = k.system AND l.local_id = k.local_id \
-                         JOIN customers c ON c.id = l.customer_id WHERE k.match_key IN ({})",
+                         JOIN customers c ON c.id = l.customer_id WHERE k.match_key IN ({}) \
+                         GROUP BY l.system, l.local_id, c.id",
+                        Self::KEY_LIST,
                         $crate::store::sql::placeholders(1, chunk.len())
                     );
                     let mut query = sqlx::query_as::<_, KeyedCandidateRow>(&sql);
@@ -207,7 +210,7 @@ macro_rules! impl_reads {
                         query = query.bind(key);
                     }
                     for row in query.fetch_all(&self.read).await? {
-                        let (key, row) = row.split();
+                        let (keys, row) = row.split();
                         let at = match index.get(&(row.system.clone(), row.local_id.clone())) {
                             Some(at) => *at,
                             None => {
@@ -217,7 +220,9 @@ macro_rules! impl_reads {
                                 at
                             }
                         };
-                        out.by_key.entry(key).or_default().push(at);
+                        for key in keys.split('\t') {
+                            out.by_key.entry(key.to_owned()).or_default().push(at);
+                        }
                     }
                 }
                 Ok(out)
