@@ -170,15 +170,18 @@ macro_rules! impl_reads {
                 let all: Vec<&String> = keys.iter().collect();
                 for original in all.chunks(256) {
                     let chunk = $crate::store::sql::padded(original);
-                    let sql = (1..=chunk.len())
-                        .map(|i| {
-                            format!(
-                                "SELECT CAST(${i} AS TEXT), (SELECT count(*) FROM \
-                                 (SELECT 1 FROM link_keys WHERE match_key = ${i} LIMIT {cap}) AS t)"
-                            )
-                        })
+                    // One correlated count over a list of keys: one
+                    // subquery to plan, not one per key (PostgreSQL spent
+                    // longer planning a union of hundreds than running it).
+                    let values = (1..=chunk.len())
+                        .map(|i| format!("(CAST(${i} AS TEXT))"))
                         .collect::<Vec<_>>()
-                        .join(" UNION ALL ");
+                        .join(", ");
+                    let sql = format!(
+                        "WITH wanted (match_key) AS (VALUES {values}) \
+                         SELECT w.match_key, (SELECT count(*) FROM (SELECT 1 FROM link_keys k \
+                         WHERE k.match_key = w.match_key LIMIT {cap}) AS t) FROM wanted w"
+                    );
                     let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
                     for key in chunk {
                         query = query.bind(key);
