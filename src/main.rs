@@ -154,9 +154,9 @@ struct ImportArgs {
     /// Column mapping, field=Header (repeatable); overrides [import.columns].
     #[arg(long = "map", value_parser = scr_hub::import::parse_mapping)]
     map: Vec<(String, String)>,
-    /// Rows submitted concurrently.
-    #[arg(long, default_value_t = 8)]
-    lanes: usize,
+    /// Rows planned and committed together, in one transaction.
+    #[arg(long, default_value_t = 1000)]
+    batch_rows: usize,
     /// Test hook: stop as if interrupted after this many rows.
     #[arg(long, hide = true)]
     stop_after: Option<u64>,
@@ -387,7 +387,7 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
     opts.encoding = args.encoding;
     opts.columns = columns;
     opts.columns.extend(args.map);
-    opts.lanes = args.lanes;
+    opts.batch_rows = args.batch_rows.max(1);
     opts.stop_after = args.stop_after;
     opts.checkpoint_rows = args.checkpoint_rows.max(1);
     let interrupt = Arc::new(AtomicBool::new(false));

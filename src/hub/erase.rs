@@ -7,7 +7,7 @@ use crate::auth::Caller;
 use crate::error::{Error, Result};
 use crate::policy::propagation::{EventKind, route};
 use crate::policy::{Action, authorize};
-use crate::record::{Customer, CustomerId, DepartmentalRecord, LocalId, SystemCode};
+use crate::record::{Customer, CustomerId, LocalId, SystemCode};
 use crate::store::{Change, Op};
 use sha2::{Digest, Sha256};
 
@@ -78,19 +78,15 @@ impl Hub {
         ));
         change
     }
+}
 
-    /// A departmental ID of an erased person is not silently recreated:
-    /// the feed is refused until a DPO decides.
-    pub(super) async fn refuse_erased(&self, record: &DepartmentalRecord) -> Result<()> {
-        let hash = link_hash(&record.system, &record.local_id);
-        match self.store.erased_link(&hash).await? {
-            None => Ok(()),
-            Some(_) => Err(Error::FailedPrecondition {
-                reason: "CUSTOMER_ERASED",
-                message: "this departmental ID belonged to an erased customer; \
-                          the data-protection officer must decide before it is held again"
-                    .into(),
-            }),
-        }
+/// A departmental ID of an erased person is not silently recreated: the
+/// feed is refused until a DPO decides.
+pub(super) fn erased_refusal() -> Error {
+    Error::FailedPrecondition {
+        reason: "CUSTOMER_ERASED",
+        message: "this departmental ID belonged to an erased customer; \
+                  the data-protection officer must decide before it is held again"
+            .into(),
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{Hub, MAX_ATTEMPTS};
 use crate::error::{Error, Result};
-use crate::store::{Change, Op, StoreError};
+use crate::store::{Change, Op, StoreError, StoredRequest};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -14,6 +14,21 @@ use std::future::Future;
 pub fn fingerprint(request: &impl Serialize) -> Result<String> {
     let json = serde_json::to_vec(request).map_err(|e| Error::Internal(e.to_string()))?;
     Ok(hex::encode(Sha256::digest(json)))
+}
+
+/// The first answer to a repeated request, if it is the same request.
+pub(super) fn replay<T: DeserializeOwned>(
+    previous: &StoredRequest,
+    fingerprint: &str,
+) -> Result<T> {
+    if previous.fingerprint != fingerprint {
+        return Err(Error::FailedPrecondition {
+            reason: "REQUEST_ID_REUSED",
+            message: "request_id was already used for a different request".into(),
+        });
+    }
+    serde_json::from_str(&previous.response)
+        .map_err(|e| Error::Internal(format!("stored response: {e}")))
 }
 
 impl Hub {
@@ -36,14 +51,7 @@ impl Hub {
             if let Some(request_id) = request_id
                 && let Some(previous) = self.store.find_request(scope, request_id).await?
             {
-                if previous.fingerprint != fingerprint {
-                    return Err(Error::FailedPrecondition {
-                        reason: "REQUEST_ID_REUSED",
-                        message: "request_id was already used for a different request".into(),
-                    });
-                }
-                return serde_json::from_str(&previous.response)
-                    .map_err(|e| Error::Internal(format!("stored response: {e}")));
+                return replay(&previous, fingerprint);
             }
             let (result, mut change) = plan().await?;
             if let Some(request_id) = request_id {

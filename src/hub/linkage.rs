@@ -93,7 +93,13 @@ impl Linker {
             .zip(&others)
             .map(|(c, s)| (c.customer_id.clone(), s))
             .collect();
-        let decision = self.engine.decide(&me, &tagged);
+        self.decide_subjects(&me, &tagged)
+    }
+
+    /// `decide` over subjects already read from their stored form (a batch
+    /// reads each candidate once, however many of its records meet it).
+    pub fn decide_subjects(&self, me: &Subject, tagged: &[(CustomerId, &Subject)]) -> LinkDecision {
+        let decision = self.engine.decide(me, tagged);
         let scores: Vec<CandidateScore> = decision
             .candidates
             .iter()

@@ -10,12 +10,14 @@ mod erase;
 mod events;
 mod export;
 mod idempotency;
+mod intake;
 pub mod linkage;
 mod merge;
 mod objections;
 mod privacy;
 mod read;
 mod rectify;
+mod resubmit;
 mod retention;
 mod review;
 mod rights;
@@ -57,7 +59,8 @@ pub struct Hub {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     configured: Vec<ConfiguredCaller>,
-    linker: linkage::Linker,
+    /// Shared with the batch planner, which runs off the async runtime.
+    linker: Arc<linkage::Linker>,
     /// Writes to one departmental ID queue here rather than race to an
     /// optimistic-concurrency conflict; across replicas the store's conflict
     /// check still decides.
@@ -89,7 +92,7 @@ impl Hub {
             store,
             clock,
             configured,
-            linker: linkage::Linker::default(),
+            linker: Arc::new(linkage::Linker::default()),
             write_locks: (0..WRITE_LOCK_STRIPES)
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
@@ -112,7 +115,7 @@ impl Hub {
     /// Matches with the weights `train-weights` stored (JSON), or the
     /// defaults when there are none.
     pub fn with_weights(mut self, stored: Option<&str>) -> Self {
-        self.linker = linkage::Linker::from_stored_weights(stored);
+        self.linker = Arc::new(linkage::Linker::from_stored_weights(stored));
         self
     }
 
@@ -177,23 +180,7 @@ impl Hub {
         recipients: Vec<(SystemCode, Vec<LocalId>)>,
         data: &serde_json::Value,
     ) -> Vec<NewEvent> {
-        recipients
-            .into_iter()
-            .map(|(system, local_ids)| {
-                let mut data = data.clone();
-                if let Some(fields) = data.as_object_mut() {
-                    fields.insert("local_ids".into(), serde_json::json!(local_ids));
-                }
-                NewEvent {
-                    event_id: uuid::Uuid::new_v4().to_string(),
-                    system,
-                    customer_id: customer.clone(),
-                    event_type: kind.as_str().to_owned(),
-                    data,
-                    at: self.clock.now(),
-                }
-            })
-            .collect()
+        outbox_events(kind, customer, recipients, data, self.clock.now())
     }
 
     pub fn clock(&self) -> &dyn Clock {
@@ -211,14 +198,51 @@ impl Hub {
         customer: Option<&CustomerId>,
         purpose: Option<&str>,
     ) -> AuditEntry {
-        AuditEntry {
-            at: self.clock.now(),
-            caller: caller.name.clone(),
-            role: caller.role,
-            operation: operation.to_owned(),
-            customer_id: customer.cloned(),
-            purpose: purpose.map(str::to_owned),
-        }
+        audit_entry(caller, operation, customer, purpose, self.clock.now())
+    }
+}
+
+/// One outbox event per receiving system, each told its own local IDs.
+fn outbox_events(
+    kind: EventKind,
+    customer: &CustomerId,
+    recipients: Vec<(SystemCode, Vec<LocalId>)>,
+    data: &serde_json::Value,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Vec<NewEvent> {
+    recipients
+        .into_iter()
+        .map(|(system, local_ids)| {
+            let mut data = data.clone();
+            if let Some(fields) = data.as_object_mut() {
+                fields.insert("local_ids".into(), serde_json::json!(local_ids));
+            }
+            NewEvent {
+                event_id: uuid::Uuid::new_v4().to_string(),
+                system,
+                customer_id: customer.clone(),
+                event_type: kind.as_str().to_owned(),
+                data,
+                at,
+            }
+        })
+        .collect()
+}
+
+fn audit_entry(
+    caller: &Caller,
+    operation: &str,
+    customer: Option<&CustomerId>,
+    purpose: Option<&str>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AuditEntry {
+    AuditEntry {
+        at,
+        caller: caller.name.clone(),
+        role: caller.role,
+        operation: operation.to_owned(),
+        customer_id: customer.cloned(),
+        purpose: purpose.map(str::to_owned),
     }
 }
 

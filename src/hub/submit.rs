@@ -1,18 +1,25 @@
-//! SubmitRecord: match a departmental record to a customer and link it.
+//! SubmitRecord: match departmental records to customers and link them. One
+//! record (the RPC) is a batch of one; the initial load sends hundreds. A
+//! batch reads the store a few times in bulk, plans its records in order in
+//! memory (a later record sees the customers earlier ones made) and commits
+//! them in one transaction, so it decides exactly as the same records
+//! submitted one after another.
 
 use super::Hub;
-use super::idempotency::fingerprint;
-use super::linkage::{LinkDecision, LinkOutcome, MAX_REVIEW_CANDIDATES, PER_KEY_LIMIT};
+use super::erase::{erased_refusal, link_hash};
+use super::idempotency::{fingerprint, replay};
+use super::intake::{NewRecord, Planner};
+use super::linkage::PER_KEY_LIMIT;
 use crate::auth::Caller;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::policy::minors::{self, BasisClaim, Holding};
-use crate::policy::propagation::{EventKind, route};
-use crate::policy::{Action, authorize, may_match_into};
-use crate::record::{Customer, CustomerId, DepartmentalRecord, Link, PreviousAddress};
-use crate::review::{CandidateScore, Explanation, ReviewStatus, ReviewTask};
-use crate::store::{CandidateRecord, Change, LinkedRecord, Op};
+use crate::policy::{Action, authorize};
+use crate::record::{CustomerId, DepartmentalRecord};
+use crate::review::{Explanation, LinkRef};
+use crate::store::{Change, LinkedRecord, Op, StoreError, StoredRequest};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone)]
 pub struct SubmitRecord {
@@ -39,326 +46,399 @@ pub struct SubmitResult {
     pub review_task_ids: Vec<String>,
 }
 
+/// A command the policy admits, ready to plan.
+struct Admitted {
+    /// Its place in the batch.
+    at: usize,
+    record: DepartmentalRecord,
+    holding: Holding,
+    scope: String,
+    request_id: Option<String>,
+    fingerprint: String,
+    link: LinkRef,
+}
+
+/// What the batch knows of the store, kept current as its parts commit.
+#[derive(Default)]
+struct Known {
+    requests: HashMap<(String, String), StoredRequest>,
+    links: HashMap<LinkRef, LinkedRecord>,
+}
+
+/// The next stretch of the batch that can be planned from one read.
+struct Part {
+    /// Rows before this are settled once the part commits.
+    end: usize,
+    /// An already-linked ID: planned alone, as it reads its customer.
+    update: Option<usize>,
+    /// Rows new to the hub, in order.
+    fresh: Vec<usize>,
+}
+
+enum Attempt {
+    Done(Vec<(usize, Result<SubmitResult>)>, Vec<LinkedRecord>),
+    Conflict,
+}
+
+type Answers = Vec<Option<Result<SubmitResult>>>;
+
 impl Hub {
     pub async fn submit_record(&self, caller: &Caller, cmd: SubmitRecord) -> Result<SubmitResult> {
+        self.submit_records(caller, vec![cmd])
+            .await?
+            .pop()
+            .unwrap_or_else(|| Err(Error::Internal("no answer for the record".into())))
+    }
+
+    /// SubmitRecord for each command, in order: each row's own answer (a
+    /// refused or invalid row fails alone and leaves no trace), or an error
+    /// when the store failed and nothing after the last commit was written.
+    pub async fn submit_records(
+        &self,
+        caller: &Caller,
+        cmds: Vec<SubmitRecord>,
+    ) -> Result<Vec<Result<SubmitResult>>> {
+        let now = self.clock.now();
+        let mut answers: Answers = (0..cmds.len()).map(|_| None).collect();
+        let mut rows = Vec::with_capacity(cmds.len());
+        for (at, cmd) in cmds.into_iter().enumerate() {
+            match self.admit(caller, at, cmd, now) {
+                Ok(row) => rows.push(row),
+                Err(e) => answers[at] = Some(Err(e)),
+            }
+        }
+        let link_keys: Vec<String> = rows
+            .iter()
+            .map(|r| format!("{}/{}", r.link.system, r.link.local_id))
+            .collect();
+        let link_keys: Vec<&str> = link_keys.iter().map(String::as_str).collect();
+        let _guard = self.lock_keys(&link_keys).await;
+        let mut known = self.known(&rows).await?;
+        let mut next = 0;
+        let mut conflicts = 0;
+        while next < rows.len() {
+            let part = plan_part(&rows, next, &known, &mut answers);
+            let attempt = match part.update {
+                Some(i) => self.commit_update(caller, i, &rows[i], &known).await?,
+                None if part.fresh.is_empty() => Attempt::Done(Vec::new(), Vec::new()),
+                None => self.commit_fresh(caller, &rows, &part.fresh, now).await?,
+            };
+            match attempt {
+                Attempt::Done(done, links) => {
+                    for (i, answer) in done {
+                        let row = &rows[i];
+                        if let (Ok(result), Some(id)) = (&answer, &row.request_id) {
+                            known.requests.insert(
+                                (row.scope.clone(), id.clone()),
+                                StoredRequest {
+                                    fingerprint: row.fingerprint.clone(),
+                                    response: response(result)?,
+                                },
+                            );
+                        }
+                        answers[row.at] = Some(answer);
+                    }
+                    for linked in links {
+                        known.links.insert(linked_ref(&linked.record), linked);
+                    }
+                    next = part.end;
+                }
+                // A concurrent writer won: re-read and plan the rest again.
+                Attempt::Conflict => {
+                    conflicts += 1;
+                    if conflicts >= super::MAX_ATTEMPTS {
+                        for row in &rows[next..] {
+                            answers[row.at] = Some(Err(Error::Unavailable(
+                                "too many concurrent updates to this record, please retry".into(),
+                            )));
+                        }
+                        break;
+                    }
+                    known = self.known(&rows[next..]).await?;
+                }
+            }
+        }
+        Ok(answers
+            .into_iter()
+            .map(|answer| {
+                let answer =
+                    answer.unwrap_or_else(|| Err(Error::Internal("record not planned".into())));
+                if let Ok(result) = &answer {
+                    tracing::info!(customer_id = %result.customer_id, outcome = ?result.outcome, "record submitted");
+                    crate::telemetry::metrics::match_outcome(match result.outcome {
+                        SubmitOutcome::Linked => "linked",
+                        SubmitOutcome::NewCustomer => "new_customer",
+                        SubmitOutcome::PossibleMatch => "possible_match",
+                        SubmitOutcome::Updated => "updated",
+                    });
+                }
+                answer
+            })
+            .collect())
+    }
+
+    /// The policy's say, decided before anything is written, indexed or
+    /// logged: a refused minor leaves no trace, not even a log line.
+    fn admit(
+        &self,
+        caller: &Caller,
+        at: usize,
+        cmd: SubmitRecord,
+        now: DateTime<Utc>,
+    ) -> Result<Admitted> {
+        let SubmitRecord {
+            record,
+            request_id,
+            minor_basis,
+        } = cmd;
         authorize(
             caller,
             Action::SubmitRecord {
-                system: &cmd.record.system,
+                system: &record.system,
             },
         )?;
-        // Decided before anything is written, indexed or logged: a refused
-        // minor leaves no trace, not even a log line.
         let holding = minors::evaluate(
-            cmd.record.person.date_of_birth,
-            cmd.minor_basis.as_ref(),
-            &cmd.record.system,
-            self.clock.now(),
+            record.person.date_of_birth,
+            minor_basis.as_ref(),
+            &record.system,
+            now,
             &self.privacy.minors,
         )?;
-        let scope = format!("submit:{}", cmd.record.system);
         // Records without a claim keep the fingerprint they always had, so
         // earlier idempotency keys still replay.
-        let fingerprint = match &cmd.minor_basis {
-            None => fingerprint(&cmd.record)?,
-            Some(claim) => fingerprint(&(&cmd.record, claim))?,
+        let fingerprint = match &minor_basis {
+            None => fingerprint(&record)?,
+            Some(claim) => fingerprint(&(&record, claim))?,
         };
-        let link_key = format!("{}/{}", cmd.record.system, cmd.record.local_id);
-        let _guard = self.lock_keys(&[&link_key]).await;
-        let result = self
-            .run_idempotent(&scope, cmd.request_id.as_deref(), &fingerprint, || {
-                self.plan_submit(caller, &cmd.record, &holding)
-            })
-            .await?;
-        tracing::info!(customer_id = %result.customer_id, outcome = ?result.outcome, "record submitted");
-        crate::telemetry::metrics::match_outcome(match result.outcome {
-            SubmitOutcome::Linked => "linked",
-            SubmitOutcome::NewCustomer => "new_customer",
-            SubmitOutcome::PossibleMatch => "possible_match",
-            SubmitOutcome::Updated => "updated",
-        });
-        Ok(result)
+        Ok(Admitted {
+            at,
+            scope: format!("submit:{}", record.system),
+            link: linked_ref(&record),
+            holding,
+            request_id,
+            fingerprint,
+            record,
+        })
     }
 
-    async fn plan_submit(
+    /// The batch's earlier answers and existing links, in two bulk reads.
+    async fn known(&self, rows: &[Admitted]) -> Result<Known> {
+        let mut known = Known::default();
+        let mut by_scope: HashMap<&str, Vec<String>> = HashMap::new();
+        for row in rows {
+            if let Some(id) = &row.request_id {
+                by_scope.entry(&row.scope).or_default().push(id.clone());
+            }
+        }
+        for (scope, ids) in by_scope {
+            for (id, previous) in self.store.find_requests(scope, &ids).await? {
+                known.requests.insert((scope.to_owned(), id), previous);
+            }
+        }
+        let ids: Vec<LinkRef> = rows.iter().map(|r| r.link.clone()).collect();
+        for linked in self.store.find_links(&ids).await? {
+            known.links.insert(linked_ref(&linked.record), linked);
+        }
+        Ok(known)
+    }
+
+    async fn commit_update(
         &self,
         caller: &Caller,
-        record: &DepartmentalRecord,
-        holding: &Holding,
-    ) -> Result<(SubmitResult, Change)> {
-        if let Some(linked) = self
+        i: usize,
+        row: &Admitted,
+        known: &Known,
+    ) -> Result<Attempt> {
+        let linked = known.links[&row.link].clone();
+        let (result, mut change) = match self
+            .plan_update(caller, &row.record, linked.clone(), &row.holding)
+            .await
+        {
+            Ok(planned) => planned,
+            Err(e) => return Ok(Attempt::Done(vec![(i, Err(e))], Vec::new())),
+        };
+        save_request(row, &result, &mut change, self.clock.now())?;
+        match self.store.apply(change).await {
+            Ok(_) => {
+                let updated = LinkedRecord {
+                    record: row.record.clone(),
+                    ..linked
+                };
+                Ok(Attempt::Done(vec![(i, Ok(result))], vec![updated]))
+            }
+            Err(StoreError::Conflict) => Ok(Attempt::Conflict),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Plans the new rows from one candidate read and commits them in one
+    /// transaction. Indexing and matching run off the async runtime.
+    async fn commit_fresh(
+        &self,
+        caller: &Caller,
+        rows: &[Admitted],
+        fresh: &[usize],
+        now: DateTime<Utc>,
+    ) -> Result<Attempt> {
+        let hashes: Vec<String> = fresh
+            .iter()
+            .map(|&i| link_hash(&rows[i].link.system, &rows[i].link.local_id))
+            .collect();
+        let erased: HashSet<String> = self
             .store
-            .find_link(&record.system, &record.local_id)
+            .erased_links(&hashes)
             .await?
-        {
-            return self.plan_update(caller, record, linked, holding).await;
-        }
-        self.refuse_erased(record).await?;
-        let now = self.clock.now();
-        let index = self.linker.index(&record.person);
-        // A minor's record on an exception is never matched to anyone: it
-        // stays a customer of its own, seen on need-to-know only.
-        let candidates: Vec<CandidateRecord> = match holding {
-            Holding::Restricted(_) => Vec::new(),
-            Holding::Adult => self
-                .store
-                .candidates(&index.keys, PER_KEY_LIMIT)
-                .await?
-                .into_iter()
-                .filter(|c| may_match_into(&c.flags))
-                .collect(),
-        };
-        let decision = self.linker.decide(&index, &candidates);
-        let mut change = Change::default();
-        let mut review_task_ids = Vec::new();
-        let (customer_id, outcome, method, confidence) = match &decision.outcome {
-            LinkOutcome::Link {
-                customer,
-                confidence,
-            } => (
-                customer.clone(),
-                SubmitOutcome::Linked,
-                "matched",
-                *confidence,
-            ),
-            LinkOutcome::New => {
-                let id = self.new_customer(record, holding, &mut change);
-                (id, SubmitOutcome::NewCustomer, "new_customer", 1.0)
+            .into_iter()
+            .collect();
+        let mut done = Vec::with_capacity(fresh.len());
+        let mut planned = Vec::with_capacity(fresh.len());
+        for (&i, hash) in fresh.iter().zip(&hashes) {
+            if erased.contains(hash) {
+                done.push((i, Err(erased_refusal())));
+            } else {
+                planned.push(i);
             }
-            LinkOutcome::Possible { candidates } => {
-                let id = self.new_customer(record, holding, &mut change);
-                for (candidate, score, explanation) in candidates.iter().take(MAX_REVIEW_CANDIDATES)
-                {
-                    let task = review_task(&id, candidate, *score, explanation, now);
-                    review_task_ids.push(task.id.clone());
-                    change.ops.push(Op::InsertReviewTask(task));
-                }
-                (id, SubmitOutcome::PossibleMatch, "new_customer_review", 1.0)
-            }
-        };
-        let link = Link {
-            system: record.system.clone(),
-            local_id: record.local_id.clone(),
-            linked_at: now,
-            method: method.into(),
-            confidence,
-        };
-        change.ops.push(Op::InsertLink {
-            customer_id: customer_id.clone(),
-            link: link.clone(),
-            record: record.clone(),
-            matching: index,
-        });
-        change
-            .audit
-            .push(self.audit(caller, "submit_record", Some(&customer_id), None));
-        // Only the system linked hears of it: other departments learning
-        // which services a person uses would be a disclosure in itself.
-        let new_link = [link];
-        let flags = match holding {
-            Holding::Restricted(basis) => crate::record::Flags {
-                minor_basis: Some(basis.clone()),
-                ..Default::default()
-            },
-            Holding::Adult => Default::default(),
-        };
-        let recipients = route(
-            EventKind::RecordLinked,
-            &new_link,
-            crate::policy::restrictions(&flags),
-        );
-        change.events.extend(self.events(
-            EventKind::RecordLinked,
-            &customer_id,
-            recipients,
-            &serde_json::json!({ "customer_id": customer_id }),
-        ));
-        let explanation = redact(decision, &customer_id, &candidates, caller);
-        let result = SubmitResult {
-            customer_id,
-            outcome,
-            explanation,
-            review_task_ids,
-        };
-        Ok((result, change))
-    }
-
-    fn new_customer(
-        &self,
-        record: &DepartmentalRecord,
-        holding: &Holding,
-        change: &mut Change,
-    ) -> CustomerId {
-        let now = self.clock.now();
-        let id = CustomerId::generate();
-        let flags = crate::record::Flags {
-            minor_basis: match holding {
-                Holding::Restricted(basis) => Some(basis.clone()),
-                Holding::Adult => None,
-            },
-            ..Default::default()
-        };
-        change.ops.push(Op::InsertCustomer {
-            customer: Customer::new(id.clone(), record.person.clone(), flags, now),
-        });
-        id
-    }
-
-    /// The departmental ID is already linked: its record is replaced, and the
-    /// customer takes the newest facts (the old address goes to history). If
-    /// the new facts now look like another customer, a steward is asked; an
-    /// update never merges by itself.
-    async fn plan_update(
-        &self,
-        caller: &Caller,
-        record: &DepartmentalRecord,
-        linked: LinkedRecord,
-        holding: &Holding,
-    ) -> Result<(SubmitResult, Change)> {
-        let now = self.clock.now();
-        let mut customer = self.customer(&linked.customer_id).await?;
-        let mut change = Change::default();
-        let mut review_task_ids = Vec::new();
-        // A (renewed) exception restricts the customer from now on; an
-        // adult's record leaves the flags to the sweep and the DPO.
-        if let Holding::Restricted(basis) = holding
-            && customer.flags.minor_basis.as_ref() != Some(basis)
-        {
-            customer.flags.minor_basis = Some(basis.clone());
-            change.ops.push(Op::SetFlags {
-                id: customer.id.clone(),
-                flags: customer.flags.clone(),
-            });
         }
-        let matchable = may_match_into(&customer.flags);
-        if linked.record != *record {
-            let index = self.linker.index(&record.person);
-            let candidates: Vec<CandidateRecord> = self
-                .store
-                .candidates(&index.keys, PER_KEY_LIMIT)
-                .await?
+        let inputs: Vec<(DepartmentalRecord, Holding)> = planned
+            .iter()
+            .map(|&i| (rows[i].record.clone(), rows[i].holding.clone()))
+            .collect();
+        let linker = self.linker.clone();
+        let indexed: Vec<NewRecord> = blocking(move || {
+            inputs
                 .into_iter()
-                .filter(|c| matchable && c.customer_id != customer.id && may_match_into(&c.flags))
+                .map(|(record, holding)| NewRecord {
+                    index: linker.index(&record.person),
+                    record,
+                    holding,
+                })
+                .collect()
+        })
+        .await?;
+        let mut keys = Vec::new();
+        let mut seen = HashSet::new();
+        for new in indexed.iter().filter(|n| n.holding == Holding::Adult) {
+            keys.extend(new.index.keys.iter().filter(|k| seen.insert(*k)).cloned());
+        }
+        let found = self.store.candidates_by_key(&keys, PER_KEY_LIMIT).await?;
+        let linker = self.linker.clone();
+        let planner_caller = caller.clone();
+        let (results, mut change) = blocking(move || {
+            let mut planner = Planner::new(&linker, &planner_caller, now, &found, PER_KEY_LIMIT);
+            let mut change = Change::default();
+            let results: Vec<SubmitResult> = indexed
+                .into_iter()
+                .map(|new| planner.plan(new, &mut change))
                 .collect();
-            let decision = self.linker.decide(&index, &candidates);
-            let proposals = match decision.outcome {
-                // An update never merges by itself: a strong match is a
-                // steward's call too, with the same explanation.
-                LinkOutcome::Link {
-                    customer: other, ..
-                } => {
-                    let score = decision
-                        .explanation
-                        .candidates
-                        .iter()
-                        .find(|c| c.customer_id.as_ref() == Some(&other))
-                        .cloned()
-                        .unwrap_or_default();
-                    vec![(other, score.total, score)]
-                }
-                LinkOutcome::Possible { candidates } => candidates,
-                LinkOutcome::New => Vec::new(),
-            };
-            for (other, score, explanation) in proposals.into_iter().take(MAX_REVIEW_CANDIDATES) {
-                if !self.store.known_distinct(&customer.id, &other).await? {
-                    let task = review_task(&customer.id, &other, score, &explanation, now);
-                    review_task_ids.push(task.id.clone());
-                    change.ops.push(Op::InsertReviewTask(task));
-                }
-            }
-            change.ops.push(Op::UpdateLinkRecord {
-                record: record.clone(),
-                matching: index,
-                at: now,
-            });
+            (results, change)
+        })
+        .await?;
+        for (&i, result) in planned.iter().zip(&results) {
+            save_request(&rows[i], result, &mut change, now)?;
         }
-        if customer.person != record.person {
-            let archived_address =
-                (customer.person.address != record.person.address).then(|| PreviousAddress {
-                    address: customer.person.address.clone(),
-                    until: now,
-                });
-            change.ops.push(Op::UpdateCustomer {
-                id: customer.id.clone(),
-                expected_version: customer.version,
-                person: record.person.clone(),
-                archived_address,
-                at: now,
-            });
-            // A department reporting a move passes it on like ChangeAddress,
-            // to consenting systems only.
-            if customer.person.address != record.person.address {
-                let history = self.store.consent_history(&customer.id).await?;
-                let today = self.clock.today();
-                let objected = self.objects_to_address_sharing(&customer.id).await?;
-                let (events, _, _) = self.address_events(
-                    &customer,
-                    &record.person.address,
-                    today,
-                    &history,
-                    Some(&record.system),
-                    objected,
-                );
-                change.events.extend(events);
+        let links: Vec<LinkedRecord> = change
+            .ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::InsertLink {
+                    customer_id,
+                    link,
+                    record,
+                    ..
+                } => Some(LinkedRecord {
+                    customer_id: customer_id.clone(),
+                    link: link.clone(),
+                    record: record.clone(),
+                }),
+                _ => None,
+            })
+            .collect();
+        match self.store.apply(change).await {
+            Ok(_) => {
+                done.extend(planned.into_iter().zip(results.into_iter().map(Ok)));
+                Ok(Attempt::Done(done, links))
             }
+            Err(StoreError::Conflict) => Ok(Attempt::Conflict),
+            Err(e) => Err(e.into()),
         }
-        change
-            .audit
-            .push(self.audit(caller, "submit_record", Some(&customer.id), None));
-        let result = SubmitResult {
-            customer_id: customer.id,
-            outcome: SubmitOutcome::Updated,
-            explanation: Explanation::default(),
-            review_task_ids,
-        };
-        Ok((result, change))
     }
 }
 
-fn review_task(
-    customer: &CustomerId,
-    candidate: &CustomerId,
-    score: f64,
-    explanation: &CandidateScore,
-    now: chrono::DateTime<chrono::Utc>,
-) -> ReviewTask {
-    ReviewTask {
-        id: uuid::Uuid::new_v4().to_string(),
-        seq: 0,
-        customer_id: customer.clone(),
-        candidate_id: candidate.clone(),
-        score,
-        explanation: serde_json::to_value(explanation).unwrap_or_default(),
-        status: ReviewStatus::Open,
-        created_at: now,
-        resolved_by: None,
-        resolved_at: None,
+/// Where the next part ends. Repeats of answered requests are answered
+/// here; the part stops before a row that depends on a write of the part
+/// the in-memory plan does not model (a second row of one departmental ID
+/// or request ID, an already-linked ID after new rows), so that row is
+/// planned after the part commits, as a one-by-one submission would be.
+fn plan_part(rows: &[Admitted], from: usize, known: &Known, answers: &mut Answers) -> Part {
+    let mut part = Part {
+        end: from,
+        update: None,
+        fresh: Vec::new(),
+    };
+    let mut requests = HashSet::new();
+    let mut links = HashSet::new();
+    for (i, row) in rows.iter().enumerate().skip(from) {
+        if let Some(id) = &row.request_id {
+            let key = (row.scope.clone(), id.clone());
+            if requests.contains(&key) {
+                break;
+            }
+            if let Some(previous) = known.requests.get(&key) {
+                answers[row.at] = Some(replay(previous, &row.fingerprint));
+                part.end = i + 1;
+                continue;
+            }
+            requests.insert(key);
+        }
+        if links.contains(&row.link) {
+            break;
+        }
+        if known.links.contains_key(&row.link) {
+            if part.fresh.is_empty() {
+                part.update = Some(i);
+                part.end = i + 1;
+            }
+            break;
+        }
+        links.insert(row.link.clone());
+        part.fresh.push(i);
+        part.end = i + 1;
+    }
+    part
+}
+
+fn save_request(
+    row: &Admitted,
+    result: &SubmitResult,
+    change: &mut Change,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if let Some(request_id) = &row.request_id {
+        change.ops.push(Op::SaveRequest {
+            scope: row.scope.clone(),
+            request_id: request_id.clone(),
+            fingerprint: row.fingerprint.clone(),
+            response: response(result)?,
+            at: now,
+        });
+    }
+    Ok(())
+}
+
+fn response(result: &SubmitResult) -> Result<String> {
+    serde_json::to_string(result).map_err(|e| Error::Internal(e.to_string()))
+}
+
+fn linked_ref(record: &DepartmentalRecord) -> LinkRef {
+    LinkRef {
+        system: record.system.clone(),
+        local_id: record.local_id.clone(),
     }
 }
 
-/// A department learns the IDs only of customers its own system holds (and
-/// the one its record now belongs to): the scores of others stay, unnamed.
-fn redact(
-    decision: LinkDecision,
-    linked_to: &CustomerId,
-    candidates: &[CandidateRecord],
-    caller: &Caller,
-) -> Explanation {
-    let visible: HashSet<&CustomerId> = candidates
-        .iter()
-        .filter(|c| Some(&c.link.system) == caller.system.as_ref())
-        .map(|c| &c.customer_id)
-        .chain(std::iter::once(linked_to))
-        .collect();
-    let mut explanation = decision.explanation;
-    for candidate in &mut explanation.candidates {
-        if candidate
-            .customer_id
-            .as_ref()
-            .is_some_and(|id| !visible.contains(id))
-        {
-            candidate.customer_id = None;
-        }
-    }
-    explanation
+/// CPU work over ~0.5 ms (indexing, matching a batch) off the async runtime.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Internal(format!("planning task failed: {e}")))
 }

@@ -1,11 +1,11 @@
 //! Initial load: a departmental system's CSV extract imported through
-//! `Hub::submit_record` (the same validation, minors' policy and matching as
-//! SubmitRecord), batched, resumable and loss-free. No tonic, no sqlx here.
+//! `Hub::submit_records` (SubmitRecord's own code path: the same validation,
+//! minors' policy and matching, a batch at a time), resumable and loss-free.
+//! No tonic, no sqlx here.
 
 mod checkpoint;
 mod columns;
 mod decode;
-mod lanes;
 mod progress;
 mod reader;
 mod rejects;
@@ -22,7 +22,6 @@ use crate::auth::{Caller, Role};
 use crate::hub::{Hub, SubmitOutcome, SubmitRecord};
 use crate::record::SystemCode;
 use chrono::NaiveDate;
-use lanes::Outcome;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -50,8 +49,7 @@ pub struct ImportOptions {
     pub columns: BTreeMap<String, String>,
     /// The UK calendar date, for "date of birth not in the future".
     pub today: NaiveDate,
-    /// Rows submitted concurrently.
-    pub lanes: usize,
+    /// Rows planned and committed together (one transaction).
     pub batch_rows: usize,
     /// Rows between checkpoints (also written at the end and on interrupt).
     pub checkpoint_rows: u64,
@@ -68,8 +66,7 @@ impl ImportOptions {
             encoding: Encoding::Utf8,
             columns: BTreeMap::new(),
             today,
-            lanes: 8,
-            batch_rows: 512,
+            batch_rows: 1000,
             checkpoint_rows: 10_000,
             stop_after: None,
             progress: ProgressMode::Auto,
@@ -157,7 +154,7 @@ pub async fn run(
     let mut interrupted = false;
     while let Some(batch) = batches.recv().await {
         let batch = batch?;
-        let commands: Vec<(usize, SubmitRecord)> = batch
+        let (positions, commands): (Vec<usize>, Vec<SubmitRecord>) = batch
             .iter()
             .enumerate()
             .filter_map(|(i, row)| {
@@ -171,10 +168,11 @@ pub async fn run(
                     },
                 ))
             })
-            .collect();
+            .unzip();
         let mut outcomes: Vec<Option<Outcome>> = (0..batch.len()).map(|_| None).collect();
-        for (i, outcome) in lanes::submit_batch(&hub, &caller, commands, opts.lanes).await? {
-            outcomes[i] = Some(outcome);
+        let answers = hub.submit_records(&caller, commands).await?;
+        for (i, answer) in positions.into_iter().zip(answers) {
+            outcomes[i] = Some(Outcome::of(answer)?);
         }
         for (row, outcome) in batch.iter().zip(outcomes) {
             record_outcome(&mut state.counts, &mut rejects, row, outcome)?;
@@ -207,6 +205,46 @@ pub async fn run(
         elapsed: started.elapsed(),
         interrupted,
     })
+}
+
+/// What became of one submitted row.
+#[derive(Debug)]
+enum Outcome {
+    Submitted {
+        outcome: SubmitOutcome,
+        review_tasks: usize,
+    },
+    /// The hub found a field invalid (the parsers already checked, so rare).
+    Invalid(Vec<crate::record::FieldViolation>),
+    /// A minor without a lawful exception: `reason` is the rule's code.
+    MinorRefused(&'static str),
+    /// Another rule refused the row (e.g. an erased person's ID).
+    Refused {
+        reason: &'static str,
+        message: String,
+    },
+}
+
+impl Outcome {
+    /// A row's answer; a store failure is not the row's fault and stops
+    /// the import (the checkpoint lets it resume once fixed).
+    fn of(answer: crate::error::Result<crate::hub::SubmitResult>) -> crate::error::Result<Self> {
+        use crate::error::Error;
+        match answer {
+            Ok(result) => Ok(Outcome::Submitted {
+                outcome: result.outcome,
+                review_tasks: result.review_task_ids.len(),
+            }),
+            Err(Error::InvalidArgument(violations)) => Ok(Outcome::Invalid(violations)),
+            Err(Error::FailedPrecondition { reason, .. }) if reason.starts_with("MINOR") => {
+                Ok(Outcome::MinorRefused(reason))
+            }
+            Err(Error::FailedPrecondition { reason, message }) => {
+                Ok(Outcome::Refused { reason, message })
+            }
+            Err(e) => Err(e),
+        }
+    }
 }
 
 fn record_outcome(

@@ -318,6 +318,17 @@ pub struct CandidateRecord {
     pub normalised: String,
 }
 
+/// Candidate records for many records' blocking keys (`Store::candidates_by_key`).
+#[derive(Debug, Clone, Default)]
+pub struct KeyedCandidates {
+    /// Records holding each key, counted no further than the limit + 1.
+    pub counts: std::collections::HashMap<String, i64>,
+    /// For each key within the limit, its records (indexes into `records`).
+    pub by_key: std::collections::HashMap<String, Vec<usize>>,
+    /// Each record found once.
+    pub records: Vec<CandidateRecord>,
+}
+
 /// An event as committed to the outbox.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredEvent {

@@ -13,8 +13,8 @@ mod sqlite;
 mod traced;
 
 pub use change::{
-    AuditEntry, AuditHead, CandidateRecord, Change, MatchIndex, NewEvent, Op, RegisteredCaller,
-    StoredAudit, StoredEvent, StoredRequest, VerificationFact,
+    AuditEntry, AuditHead, CandidateRecord, Change, KeyedCandidates, MatchIndex, NewEvent, Op,
+    RegisteredCaller, StoredAudit, StoredEvent, StoredRequest, VerificationFact,
 };
 pub use postgres::PostgresStore;
 pub use rights_rows::{CustomerActivity, EqualitiesRow};
@@ -108,6 +108,28 @@ pub trait Store: Send + Sync + 'static {
         keys: &[String],
         per_key_limit: i64,
     ) -> StoreResult<Vec<CandidateRecord>>;
+
+    /// The links of many departmental IDs at once (those that exist).
+    async fn find_links(&self, ids: &[crate::review::LinkRef]) -> StoreResult<Vec<LinkedRecord>>;
+
+    /// `candidates` for many records' keys in one read: each key's count
+    /// (capped at `per_key_limit + 1`) and, for keys within the limit,
+    /// their records. A batch of submissions plans from this.
+    async fn candidates_by_key(
+        &self,
+        keys: &[String],
+        per_key_limit: i64,
+    ) -> StoreResult<KeyedCandidates>;
+
+    /// `find_request` for many request IDs of one scope: (request ID, answer).
+    async fn find_requests(
+        &self,
+        scope: &str,
+        request_ids: &[String],
+    ) -> StoreResult<Vec<(String, StoredRequest)>>;
+
+    /// Which of these departmental-ID hashes (`link_hash`) were erased.
+    async fn erased_links(&self, link_hashes: &[String]) -> StoreResult<Vec<String>>;
 
     /// The customer with its address history and links (merged or not).
     async fn load_customer(&self, id: &CustomerId) -> StoreResult<Option<Customer>>;

@@ -19,6 +19,9 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
+    /// Aggregates a record's matched keys into one tab-separated column.
+    const KEY_LIST: &str = "string_agg(k.match_key, chr(9))";
+
     pub async fn open(url: &str) -> anyhow::Result<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(16)

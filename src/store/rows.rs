@@ -244,6 +244,20 @@ impl CandidateRow {
     }
 }
 
+/// A candidate record with the blocking keys it was found by (tab-separated).
+#[derive(sqlx::FromRow)]
+pub struct KeyedCandidateRow {
+    pub match_keys: String,
+    #[sqlx(flatten)]
+    pub record: CandidateRow,
+}
+
+impl KeyedCandidateRow {
+    pub fn split(self) -> (String, CandidateRow) {
+        (self.match_keys, self.record)
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub struct ReviewTaskRow {
     pub seq: i64,

@@ -14,13 +14,21 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// Aggregates a record's matched keys into one tab-separated column.
+    const KEY_LIST: &str = "group_concat(k.match_key, char(9))";
+
     pub async fn open(url: &str) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // A bigger page cache and memory-mapped reads: candidate reads
+            // of a batch touch much of the index, and every pread is a
+            // system call.
+            .pragma("cache_size", "-32768")
+            .pragma("mmap_size", "1073741824");
         if let Some(dir) = options.get_filename().parent()
             && !dir.as_os_str().is_empty()
         {

@@ -42,6 +42,34 @@ impl Store for TracedStore {
         self.inner.candidates(keys, per_key_limit).await
     }
 
+    #[instrument(name = "store.find_links", skip_all, fields(db.system.name = self.system, ids = ids.len()))]
+    async fn find_links(&self, ids: &[crate::review::LinkRef]) -> StoreResult<Vec<LinkedRecord>> {
+        self.inner.find_links(ids).await
+    }
+
+    #[instrument(name = "store.candidates_by_key", skip_all, fields(db.system.name = self.system, keys = keys.len()))]
+    async fn candidates_by_key(
+        &self,
+        keys: &[String],
+        per_key_limit: i64,
+    ) -> StoreResult<KeyedCandidates> {
+        self.inner.candidates_by_key(keys, per_key_limit).await
+    }
+
+    #[instrument(name = "store.find_requests", skip_all, fields(db.system.name = self.system, scope = scope, requests = request_ids.len()))]
+    async fn find_requests(
+        &self,
+        scope: &str,
+        request_ids: &[String],
+    ) -> StoreResult<Vec<(String, StoredRequest)>> {
+        self.inner.find_requests(scope, request_ids).await
+    }
+
+    #[instrument(name = "store.erased_links", skip_all, fields(db.system.name = self.system, hashes = link_hashes.len()))]
+    async fn erased_links(&self, link_hashes: &[String]) -> StoreResult<Vec<String>> {
+        self.inner.erased_links(link_hashes).await
+    }
+
     #[instrument(name = "store.load_customer", skip_all, fields(db.system.name = self.system, customer_id = %id))]
     async fn load_customer(&self, id: &CustomerId) -> StoreResult<Option<Customer>> {
         self.inner.load_customer(id).await

@@ -5,6 +5,7 @@
 #[path = "../common/postgres.rs"]
 mod postgres;
 
+mod batch;
 mod cli;
 mod load;
 mod resume;

@@ -27,6 +27,8 @@ crate::conformance!(
     customer_ids_page_in_order,
     verification_facts_attempts_and_locks,
     a_batched_change_applies_whole,
+    bulk_reads_agree_with_single_reads,
+    many_audit_entries_chain_in_one_change,
 );
 
 fn at(secs: i64) -> DateTime<Utc> {
@@ -825,4 +827,139 @@ async fn a_batched_change_applies_whole(store: Arc<dyn Store>) {
         Err(StoreError::Conflict)
     ));
     assert!(store.load_customer(&fresh.id).await.unwrap().is_none());
+}
+
+async fn bulk_reads_agree_with_single_reads(store: Arc<dyn Store>) {
+    let a = new_customer("B1 1AA");
+    let b = new_customer("B2 2BB");
+    insert(
+        &store,
+        &a,
+        &[link("libraries", "L-1", 1), link("waste", "W-1", 2)],
+        &["k1", "k2"],
+    )
+    .await;
+    insert(&store, &b, &[link("libraries", "L-2", 3)], &["k2", "k3"]).await;
+    let refs = |ids: &[(&str, &str)]| -> Vec<LinkRef> {
+        ids.iter()
+            .map(|(s, l)| LinkRef {
+                system: SystemCode::parse(s).unwrap(),
+                local_id: LocalId::parse(l).unwrap(),
+            })
+            .collect()
+    };
+    let mut found: Vec<(String, String)> = store
+        .find_links(&refs(&[
+            ("libraries", "L-1"),
+            ("libraries", "L-2"),
+            ("libraries", "L-9"),
+            ("waste", "W-1"),
+        ]))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| {
+            (
+                l.link.local_id.as_str().to_owned(),
+                l.customer_id.as_str().to_owned(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("L-1".to_owned(), a.id.as_str().to_owned()),
+            ("L-2".to_owned(), b.id.as_str().to_owned()),
+            ("W-1".to_owned(), a.id.as_str().to_owned()),
+        ]
+    );
+
+    let keys: Vec<String> = ["k1", "k2", "k3", "nope"].map(String::from).to_vec();
+    // k2 is held by three records: over a limit of 2, counted no further
+    // than 3 and not read; the others are read.
+    let within = store.candidates_by_key(&keys, 2).await.unwrap();
+    assert_eq!(within.counts.get("k1"), Some(&2));
+    assert_eq!(within.counts.get("k2"), Some(&3));
+    assert_eq!(within.counts.get("nope").copied().unwrap_or(0), 0);
+    assert!(!within.by_key.contains_key("k2"));
+    assert_eq!(within.by_key["k1"].len(), 2);
+    assert_eq!(within.by_key["k3"].len(), 1);
+    assert_eq!(within.records.len(), 3);
+    let all = store.candidates_by_key(&keys, 10).await.unwrap();
+    assert_eq!(all.by_key["k2"].len(), 3);
+    assert_eq!(all.records.len(), 3, "each record once, under three keys");
+    let single = store.candidates(&keys, 10).await.unwrap();
+    let mut bulk: Vec<&str> = all.records.iter().map(|c| c.normalised.as_str()).collect();
+    let mut one: Vec<&str> = single.iter().map(|c| c.normalised.as_str()).collect();
+    bulk.sort();
+    one.sort();
+    assert_eq!(bulk, one);
+
+    let mut change = Change::default();
+    for id in ["r-1", "r-2"] {
+        change.ops.push(Op::SaveRequest {
+            scope: "submit:libraries".into(),
+            request_id: id.into(),
+            fingerprint: format!("f-{id}"),
+            response: format!("answer {id}"),
+            at: at(4),
+        });
+    }
+    change.ops.push(Op::EraseCustomer {
+        id: b.id.clone(),
+        link_hashes: vec!["h-1".into()],
+        reason: "test".into(),
+        by: "dpo".into(),
+        at: at(5),
+    });
+    store.apply(change).await.unwrap();
+    let mut requests = store
+        .find_requests(
+            "submit:libraries",
+            &["r-1".into(), "r-2".into(), "r-3".into()],
+        )
+        .await
+        .unwrap();
+    requests.sort_by(|x, y| x.0.cmp(&y.0));
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[1].1.response, "answer r-2");
+    assert!(
+        store
+            .find_requests("submit:waste", &["r-1".into()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .erased_links(&["h-1".into(), "h-2".into()])
+            .await
+            .unwrap(),
+        ["h-1"]
+    );
+}
+
+async fn many_audit_entries_chain_in_one_change(store: Arc<dyn Store>) {
+    let customer = new_customer("B1 1AA");
+    insert(&store, &customer, &[link("libraries", "L-1", 1)], &["k"]).await;
+    let mut change = Change::default();
+    for i in 0..250 {
+        change.audit.push(AuditEntry {
+            at: at(10 + i),
+            caller: "import:libraries".into(),
+            role: Role::Department,
+            operation: "submit_record".into(),
+            customer_id: Some(customer.id.clone()),
+            purpose: None,
+        });
+    }
+    store.apply(change).await.unwrap();
+    let head = store.audit_head().await.unwrap();
+    assert_eq!(head.entries, 250);
+    let verification = scr_hub::hub::verify_audit_log(store.as_ref())
+        .await
+        .unwrap();
+    assert!(verification.intact(), "{verification:?}");
+    assert_eq!(verification.checked, 250);
 }

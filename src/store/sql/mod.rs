@@ -3,22 +3,53 @@
 //! `impl_store!` expands the one body for each backend's pool type, and the
 //! conformance suite in tests/store checks it on both.
 
+pub(crate) mod bulk;
 mod ops;
 mod privacy;
 mod reads;
 mod rights;
 mod sources;
 
+pub(crate) use bulk::impl_bulk;
 pub(crate) use ops::impl_ops;
 pub(crate) use privacy::impl_privacy;
 pub(crate) use reads::impl_reads;
 pub(crate) use rights::impl_rights;
 pub(crate) use sources::impl_sources;
 
+/// `$first, $first+1, ...` for `n` values of an `IN (...)` list.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The chunk padded to the next power of two by repeating its last item:
+/// an `IN` list or a count ignores repeats, and a few statement texts per
+/// kind stay prepared instead of one per batch size.
+pub(crate) fn padded<T: Copy>(chunk: &[T]) -> Vec<T> {
+    let mut out = chunk.to_vec();
+    if let Some(&last) = chunk.last() {
+        out.resize(chunk.len().next_power_of_two(), last);
+    }
+    out
+}
+
+/// `($1, ..., $width), ($width+1, ...)` for `rows` rows of a multi-row
+/// INSERT: a batched change pays one statement per chunk, not per row.
+pub(crate) fn value_rows(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", placeholders(r * width + 1, width)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Implements `Store` for a struct with `read` and `write` pools of `$db`.
 macro_rules! impl_store {
     ($store:ty, $db:ty) => {
         $crate::store::sql::impl_ops!($store, $db);
+        $crate::store::sql::impl_bulk!($store, $db);
         $crate::store::sql::impl_reads!($store, $db);
         $crate::store::sql::impl_privacy!($store, $db);
         $crate::store::sql::impl_rights!($store, $db);
@@ -45,6 +76,36 @@ macro_rules! impl_store {
                 per_key_limit: i64,
             ) -> $crate::store::StoreResult<Vec<$crate::store::CandidateRecord>> {
                 self.read_candidates(keys, per_key_limit).await
+            }
+
+            async fn find_links(
+                &self,
+                ids: &[$crate::review::LinkRef],
+            ) -> $crate::store::StoreResult<Vec<$crate::store::LinkedRecord>> {
+                self.read_links(ids).await
+            }
+
+            async fn candidates_by_key(
+                &self,
+                keys: &[String],
+                per_key_limit: i64,
+            ) -> $crate::store::StoreResult<$crate::store::KeyedCandidates> {
+                self.read_candidates_by_key(keys, per_key_limit).await
+            }
+
+            async fn find_requests(
+                &self,
+                scope: &str,
+                request_ids: &[String],
+            ) -> $crate::store::StoreResult<Vec<(String, $crate::store::StoredRequest)>> {
+                self.read_requests(scope, request_ids).await
+            }
+
+            async fn erased_links(
+                &self,
+                link_hashes: &[String],
+            ) -> $crate::store::StoreResult<Vec<String>> {
+                self.read_erased_links(link_hashes).await
             }
 
             async fn load_customer(
@@ -306,12 +367,8 @@ macro_rules! impl_store {
                 change: $crate::store::Change,
             ) -> $crate::store::StoreResult<Option<i64>> {
                 let mut tx = self.write.begin().await?;
-                for op in &change.ops {
-                    Self::apply_op(&mut tx, op).await?;
-                }
-                for entry in &change.audit {
-                    Self::append_audit(&mut tx, entry).await?;
-                }
+                Self::apply_ops(&mut tx, &change.ops).await?;
+                Self::append_audit_batch(&mut tx, &change.audit).await?;
                 let mut changed = change.changed_customers();
                 for op in &change.ops {
                     if let $crate::store::Op::UpdateLinkRecord { record, .. } = op {
@@ -330,7 +387,6 @@ macro_rules! impl_store {
                         }
                     }
                 }
-                let mut last_seq = None;
                 if !change.events.is_empty() || !changed.is_empty() {
                     Self::before_outbox(&mut tx).await?;
                 }
@@ -353,21 +409,7 @@ macro_rules! impl_store {
                     }
                     query.execute(&mut *tx).await?;
                 }
-                for event in &change.events {
-                    let (seq,): (i64,) = sqlx::query_as(
-                        "INSERT INTO outbox (event_id, system, customer_id, event_type, data, occurred_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
-                    )
-                    .bind(&event.event_id)
-                    .bind(event.system.as_str())
-                    .bind(event.customer_id.as_str())
-                    .bind(&event.event_type)
-                    .bind(event.data.to_string())
-                    .bind(event.at)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    last_seq = Some(seq);
-                }
+                let last_seq = Self::insert_events(&mut tx, &change.events).await?;
                 tx.commit().await?;
                 if last_seq.is_some() || !changed.is_empty() {
                     self.signal.send_modify(|n| *n = n.wrapping_add(1));

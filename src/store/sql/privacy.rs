@@ -82,41 +82,6 @@ macro_rules! impl_privacy {
                 Ok(())
             }
 
-            /// Appends one entry to the chain. Bumping the head first takes
-            /// its row lock (PostgreSQL; SQLite has one writer anyway), so
-            /// concurrent appends queue and each reads the true last hash.
-            async fn append_audit(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                entry: &$crate::store::AuditEntry,
-            ) -> $crate::store::StoreResult<()> {
-                let (prev,): (String,) = sqlx::query_as(
-                    "UPDATE audit_head SET entries = entries + 1 WHERE id = 1 RETURNING hash",
-                )
-                .fetch_one(&mut **tx)
-                .await?;
-                let hash = $crate::audit::entry_hash(&prev, entry);
-                let (seq,): (i64,) = sqlx::query_as(
-                    "INSERT INTO audit_log (at, caller, role, operation, customer_id, purpose, \
-                     prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq",
-                )
-                .bind($crate::audit::stored_instant(entry.at))
-                .bind(&entry.caller)
-                .bind(entry.role.as_str())
-                .bind(&entry.operation)
-                .bind(entry.customer_id.as_ref().map(|c| c.as_str()))
-                .bind(&entry.purpose)
-                .bind(&prev)
-                .bind(&hash)
-                .fetch_one(&mut **tx)
-                .await?;
-                sqlx::query("UPDATE audit_head SET last_seq = $1, hash = $2 WHERE id = 1")
-                    .bind(seq)
-                    .bind(&hash)
-                    .execute(&mut **tx)
-                    .await?;
-                Ok(())
-            }
-
             /// Deletes every row holding personal data of the customer and of
             /// customers merged into it. Audit entries stay (IDs only, and
             /// the chain must not break); past events keep their IDs but

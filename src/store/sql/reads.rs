@@ -79,6 +79,158 @@ macro_rules! impl_reads {
                     .collect()
             }
 
+            async fn read_links(
+                &self,
+                ids: &[$crate::review::LinkRef],
+            ) -> $crate::store::StoreResult<Vec<$crate::store::LinkedRecord>> {
+                use $crate::store::rows::LinkRow;
+                // By system, so each statement is one index range per ID.
+                let mut by_system: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+                for id in ids {
+                    by_system.entry(id.system.as_str()).or_default().push(id.local_id.as_str());
+                }
+                let mut found = Vec::new();
+                for (system, local_ids) in by_system {
+                    for chunk in local_ids.chunks(512) {
+                        let chunk = $crate::store::sql::padded(chunk);
+                        let sql = format!(
+                            "SELECT system, local_id, customer_id, linked_at, method, confidence, record \
+                             FROM links WHERE system = $1 AND local_id IN ({})",
+                            $crate::store::sql::placeholders(2, chunk.len())
+                        );
+                        let mut query = sqlx::query_as::<_, LinkRow>(&sql).bind(system);
+                        for local_id in chunk {
+                            query = query.bind(local_id);
+                        }
+                        for row in query.fetch_all(&self.read).await? {
+                            found.push(row.into_linked_record()?);
+                        }
+                    }
+                }
+                Ok(found)
+            }
+
+            async fn read_requests(
+                &self,
+                scope: &str,
+                request_ids: &[String],
+            ) -> $crate::store::StoreResult<Vec<(String, $crate::store::StoredRequest)>> {
+                let mut found = Vec::new();
+                let ids: Vec<&String> = request_ids.iter().collect();
+                for chunk in ids.chunks(512) {
+                    let chunk = $crate::store::sql::padded(chunk);
+                    let sql = format!(
+                        "SELECT request_id, fingerprint, response FROM requests \
+                         WHERE scope = $1 AND request_id IN ({})",
+                        $crate::store::sql::placeholders(2, chunk.len())
+                    );
+                    let mut query = sqlx::query_as::<_, (String, String, String)>(&sql).bind(scope);
+                    for id in chunk {
+                        query = query.bind(id);
+                    }
+                    for (id, fingerprint, response) in query.fetch_all(&self.read).await? {
+                        found.push((id, $crate::store::StoredRequest { fingerprint, response }));
+                    }
+                }
+                Ok(found)
+            }
+
+            async fn read_erased_links(
+                &self,
+                link_hashes: &[String],
+            ) -> $crate::store::StoreResult<Vec<String>> {
+                let mut found = Vec::new();
+                let hashes: Vec<&String> = link_hashes.iter().collect();
+                for chunk in hashes.chunks(512) {
+                    let chunk = $crate::store::sql::padded(chunk);
+                    let sql = format!(
+                        "SELECT link_hash FROM erased_links WHERE link_hash IN ({})",
+                        $crate::store::sql::placeholders(1, chunk.len())
+                    );
+                    let mut query = sqlx::query_as::<_, (String,)>(&sql);
+                    for hash in chunk {
+                        query = query.bind(hash);
+                    }
+                    found.extend(query.fetch_all(&self.read).await?.into_iter().map(|(h,)| h));
+                }
+                Ok(found)
+            }
+
+            async fn read_candidates_by_key(
+                &self,
+                keys: &[String],
+                per_key_limit: i64,
+            ) -> $crate::store::StoreResult<$crate::store::KeyedCandidates> {
+                use $crate::store::rows::KeyedCandidateRow;
+                let mut out = $crate::store::KeyedCandidates::default();
+                // Counts first, as in `read_candidates`: a key over the limit
+                // is never read further.
+                let cap = per_key_limit + 1;
+                let mut usable: Vec<&String> = Vec::new();
+                let all: Vec<&String> = keys.iter().collect();
+                for original in all.chunks(256) {
+                    let chunk = $crate::store::sql::padded(original);
+                    // One correlated count over a list of keys: one
+                    // subquery to plan, not one per key (PostgreSQL spent
+                    // longer planning a union of hundreds than running it).
+                    let values = (1..=chunk.len())
+                        .map(|i| format!("(CAST(${i} AS TEXT))"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let sql = format!(
+                        "WITH wanted (match_key) AS (VALUES {values}) \
+                         SELECT w.match_key, (SELECT count(*) FROM (SELECT 1 FROM link_keys k \
+                         WHERE k.match_key = w.match_key LIMIT {cap}) AS t) FROM wanted w"
+                    );
+                    let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
+                    for key in chunk {
+                        query = query.bind(key);
+                    }
+                    for (key, n) in query.fetch_all(&self.read).await? {
+                        out.counts.insert(key, n);
+                    }
+                    usable.extend(original.iter().copied().filter(|k| {
+                        out.counts.get(k.as_str()).is_some_and(|n| *n > 0 && *n <= per_key_limit)
+                    }));
+                }
+                // Then every usable key's records in a few statements, one
+                // row per record with the keys it was found by: rows, not
+                // bytes, are what cost (each crosses to the async side).
+                let mut index: std::collections::HashMap<(String, String), usize> = Default::default();
+                for chunk in usable.chunks(512) {
+                    let chunk = $crate::store::sql::padded(chunk);
+                    let sql = format!(
+                        "SELECT l.customer_id, l.system, l.local_id, l.match_data, \
+                         c.minor_basis, c.processing_restricted, c.legal_hold, {} AS match_keys \
+                         FROM link_keys k JOIN links l ON l.system = k.system AND l.local_id = k.local_id \
+                         JOIN customers c ON c.id = l.customer_id WHERE k.match_key IN ({}) \
+                         GROUP BY l.system, l.local_id, c.id",
+                        Self::KEY_LIST,
+                        $crate::store::sql::placeholders(1, chunk.len())
+                    );
+                    let mut query = sqlx::query_as::<_, KeyedCandidateRow>(&sql);
+                    for key in chunk {
+                        query = query.bind(key);
+                    }
+                    for row in query.fetch_all(&self.read).await? {
+                        let (keys, row) = row.split();
+                        let at = match index.get(&(row.system.clone(), row.local_id.clone())) {
+                            Some(at) => *at,
+                            None => {
+                                let at = out.records.len();
+                                index.insert((row.system.clone(), row.local_id.clone()), at);
+                                out.records.push(row.into_candidate()?);
+                                at
+                            }
+                        };
+                        for key in keys.split('\t') {
+                            out.by_key.entry(key.to_owned()).or_default().push(at);
+                        }
+                    }
+                }
+                Ok(out)
+            }
+
             async fn read_match_records(
                 &self,
                 after: Option<&$crate::review::LinkRef>,

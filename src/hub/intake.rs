@@ -1,0 +1,355 @@
+//! Plans departmental records new to the hub, in memory and in submission
+//! order, from one candidate read for a whole batch. Records planned earlier
+//! in the batch are candidates for later ones (the `pending` overlay), so a
+//! batch decides exactly as the same records submitted one by one. Pure: no
+//! I/O, so the hub runs it off the async runtime.
+
+use super::linkage::{LinkDecision, LinkOutcome, Linker, MAX_REVIEW_CANDIDATES};
+use super::submit::{SubmitOutcome, SubmitResult};
+use super::{audit_entry, outbox_events};
+use crate::auth::Caller;
+use crate::matching::Subject;
+use crate::policy::may_match_into;
+use crate::policy::minors::Holding;
+use crate::policy::propagation::{EventKind, route};
+use crate::record::{Customer, CustomerId, DepartmentalRecord, Flags, Link};
+use crate::review::{CandidateScore, Explanation, LinkRef, ReviewStatus, ReviewTask};
+use crate::store::{CandidateRecord, Change, KeyedCandidates, MatchIndex, Op};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// A record new to the hub, with its matching index.
+pub(super) struct NewRecord {
+    pub record: DepartmentalRecord,
+    pub holding: Holding,
+    pub index: MatchIndex,
+}
+
+/// Plans a batch's new records against what the store held when it was
+/// read (`found`) and what this batch has planned so far.
+pub(super) struct Planner<'a> {
+    linker: &'a Linker,
+    caller: &'a Caller,
+    now: DateTime<Utc>,
+    found: &'a KeyedCandidates,
+    per_key_limit: i64,
+    /// `found.records` in matching form, each read once, when first met.
+    found_subjects: Vec<Option<Subject>>,
+    /// Records planned earlier in this batch, in matching form.
+    planned: Vec<(CandidateRecord, Subject)>,
+    /// Their indexes in `planned` by blocking key.
+    pending: HashMap<String, Vec<usize>>,
+}
+
+/// A candidate: read from the store, or planned earlier in the batch.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    Found(usize),
+    Planned(usize),
+}
+
+impl<'a> Planner<'a> {
+    pub fn new(
+        linker: &'a Linker,
+        caller: &'a Caller,
+        now: DateTime<Utc>,
+        found: &'a KeyedCandidates,
+        per_key_limit: i64,
+    ) -> Self {
+        Self {
+            linker,
+            caller,
+            now,
+            found,
+            per_key_limit,
+            found_subjects: vec![None; found.records.len()],
+            planned: Vec::new(),
+            pending: HashMap::new(),
+        }
+    }
+
+    fn record(&self, source: Source) -> &CandidateRecord {
+        match source {
+            Source::Found(i) => &self.found.records[i],
+            Source::Planned(i) => &self.planned[i].0,
+        }
+    }
+
+    fn subject(&self, source: Source) -> &Subject {
+        match source {
+            Source::Found(i) => self.found_subjects[i].as_ref().expect("read before use"),
+            Source::Planned(i) => &self.planned[i].1,
+        }
+    }
+
+    /// `candidates_for` over the store's records and the batch's own.
+    fn select(&mut self, keys: &[String]) -> Vec<Source> {
+        let mut chosen: BTreeMap<&LinkRef, Source> = BTreeMap::new();
+        let mut seen_keys = HashSet::new();
+        for key in keys {
+            if !seen_keys.insert(key) {
+                continue;
+            }
+            let stored = self.found.counts.get(key).copied().unwrap_or(0);
+            let planned = self.pending.get(key).map_or(&[][..], Vec::as_slice);
+            if stored + planned.len() as i64 > self.per_key_limit {
+                continue;
+            }
+            for &i in self.found.by_key.get(key).into_iter().flatten() {
+                chosen
+                    .entry(&self.found.records[i].link)
+                    .or_insert(Source::Found(i));
+            }
+            for &i in planned {
+                chosen
+                    .entry(&self.planned[i].0.link)
+                    .or_insert(Source::Planned(i));
+            }
+        }
+        let sources: Vec<Source> = chosen.into_values().collect();
+        for source in &sources {
+            if let Source::Found(i) = *source
+                && self.found_subjects[i].is_none()
+            {
+                self.found_subjects[i] =
+                    Some(Subject::from_stored(&self.found.records[i].normalised));
+            }
+        }
+        sources
+    }
+
+    /// Decides who the record is and adds its writes to `change`; later
+    /// records of the batch will find it.
+    pub fn plan(&mut self, new: NewRecord, change: &mut Change) -> SubmitResult {
+        let NewRecord {
+            record,
+            holding,
+            index,
+        } = new;
+        let now = self.now;
+        // A minor's record on an exception is never matched to anyone: it
+        // stays a customer of its own, seen on need-to-know only.
+        let sources = match &holding {
+            Holding::Restricted(_) => Vec::new(),
+            Holding::Adult => self.select(&index.keys),
+        };
+        let me = Subject::from_stored(&index.normalised);
+        let flags = holding_flags(&holding);
+        let (decision, visible, linked_flags) = {
+            let candidates: Vec<Source> = sources
+                .into_iter()
+                .filter(|s| may_match_into(&self.record(*s).flags))
+                .collect();
+            let tagged: Vec<(CustomerId, &Subject)> = candidates
+                .iter()
+                .map(|s| (self.record(*s).customer_id.clone(), self.subject(*s)))
+                .collect();
+            let decision = self.linker.decide_subjects(&me, &tagged);
+            // A department learns the IDs only of customers its own system
+            // holds (and the one its record now belongs to).
+            let visible: HashSet<CustomerId> = candidates
+                .iter()
+                .map(|s| self.record(*s))
+                .filter(|c| Some(&c.link.system) == self.caller.system.as_ref())
+                .map(|c| c.customer_id.clone())
+                .collect();
+            let linked_flags = match &decision.outcome {
+                LinkOutcome::Link { customer, .. } => candidates
+                    .iter()
+                    .map(|s| self.record(*s))
+                    .find(|c| &c.customer_id == customer)
+                    .map(|c| c.flags.clone()),
+                _ => None,
+            };
+            (decision, visible, linked_flags)
+        };
+        let mut review_task_ids = Vec::new();
+        let (customer_id, customer_flags, outcome, method, confidence) = match &decision.outcome {
+            LinkOutcome::Link {
+                customer,
+                confidence,
+            } => (
+                customer.clone(),
+                linked_flags.unwrap_or_default(),
+                SubmitOutcome::Linked,
+                "matched",
+                *confidence,
+            ),
+            LinkOutcome::New => {
+                let id = new_customer(&record, &flags, now, change);
+                (
+                    id,
+                    flags.clone(),
+                    SubmitOutcome::NewCustomer,
+                    "new_customer",
+                    1.0,
+                )
+            }
+            LinkOutcome::Possible { candidates } => {
+                let id = new_customer(&record, &flags, now, change);
+                for (candidate, score, explanation) in candidates.iter().take(MAX_REVIEW_CANDIDATES)
+                {
+                    let task = review_task(&id, candidate, *score, explanation, now);
+                    review_task_ids.push(task.id.clone());
+                    change.ops.push(Op::InsertReviewTask(task));
+                }
+                (
+                    id,
+                    flags.clone(),
+                    SubmitOutcome::PossibleMatch,
+                    "new_customer_review",
+                    1.0,
+                )
+            }
+        };
+        let link = Link {
+            system: record.system.clone(),
+            local_id: record.local_id.clone(),
+            linked_at: now,
+            method: method.into(),
+            confidence,
+        };
+        let at = self.planned.len();
+        self.planned.push((
+            CandidateRecord {
+                customer_id: customer_id.clone(),
+                flags: customer_flags,
+                link: LinkRef {
+                    system: record.system.clone(),
+                    local_id: record.local_id.clone(),
+                },
+                normalised: index.normalised.clone(),
+            },
+            me,
+        ));
+        let mut keys: Vec<&String> = index.keys.iter().collect();
+        keys.sort_unstable();
+        // The store keeps a record's key once, however often it is made.
+        keys.dedup();
+        for key in keys {
+            self.pending.entry(key.clone()).or_default().push(at);
+        }
+        change.ops.push(Op::InsertLink {
+            customer_id: customer_id.clone(),
+            link: link.clone(),
+            record,
+            matching: index,
+        });
+        change.audit.push(audit_entry(
+            self.caller,
+            "submit_record",
+            Some(&customer_id),
+            None,
+            now,
+        ));
+        // Only the system linked hears of it: other departments learning
+        // which services a person uses would be a disclosure in itself.
+        let recipients = route(
+            EventKind::RecordLinked,
+            &[link],
+            crate::policy::restrictions(&flags),
+        );
+        change.events.extend(outbox_events(
+            EventKind::RecordLinked,
+            &customer_id,
+            recipients,
+            &serde_json::json!({ "customer_id": customer_id }),
+            now,
+        ));
+        let explanation = redact(decision, &customer_id, &visible);
+        SubmitResult {
+            customer_id,
+            outcome,
+            explanation,
+            review_task_ids,
+        }
+    }
+}
+
+/// The candidates of a record with `keys`: the records under each key held
+/// by no more than `limit` records, each once, in link order, as
+/// `Store::candidates` defines them (the planner's `select` adds a batch's
+/// own records to the same rule).
+pub(super) fn candidates_for(
+    keys: &[String],
+    found: &KeyedCandidates,
+    limit: i64,
+) -> Vec<CandidateRecord> {
+    let mut chosen: BTreeMap<&LinkRef, &CandidateRecord> = BTreeMap::new();
+    for key in keys.iter().collect::<HashSet<_>>() {
+        if found.counts.get(key).copied().unwrap_or(0) > limit {
+            continue;
+        }
+        for &i in found.by_key.get(key).into_iter().flatten() {
+            chosen
+                .entry(&found.records[i].link)
+                .or_insert(&found.records[i]);
+        }
+    }
+    chosen.into_values().cloned().collect()
+}
+
+/// The privacy flags a new customer starts with.
+pub(super) fn holding_flags(holding: &Holding) -> Flags {
+    Flags {
+        minor_basis: match holding {
+            Holding::Restricted(basis) => Some(basis.clone()),
+            Holding::Adult => None,
+        },
+        ..Default::default()
+    }
+}
+
+fn new_customer(
+    record: &DepartmentalRecord,
+    flags: &Flags,
+    now: DateTime<Utc>,
+    change: &mut Change,
+) -> CustomerId {
+    let id = CustomerId::generate();
+    change.ops.push(Op::InsertCustomer {
+        customer: Customer::new(id.clone(), record.person.clone(), flags.clone(), now),
+    });
+    id
+}
+
+pub(super) fn review_task(
+    customer: &CustomerId,
+    candidate: &CustomerId,
+    score: f64,
+    explanation: &CandidateScore,
+    now: DateTime<Utc>,
+) -> ReviewTask {
+    ReviewTask {
+        id: uuid::Uuid::new_v4().to_string(),
+        seq: 0,
+        customer_id: customer.clone(),
+        candidate_id: candidate.clone(),
+        score,
+        explanation: serde_json::to_value(explanation).unwrap_or_default(),
+        status: ReviewStatus::Open,
+        created_at: now,
+        resolved_by: None,
+        resolved_at: None,
+    }
+}
+
+/// The explanation as the department may see it: customers other than
+/// `linked_to` and those in `visible` (its own system's) stay unnamed.
+fn redact(
+    decision: LinkDecision,
+    linked_to: &CustomerId,
+    visible: &HashSet<CustomerId>,
+) -> Explanation {
+    let mut explanation = decision.explanation;
+    for candidate in &mut explanation.candidates {
+        if candidate
+            .customer_id
+            .as_ref()
+            .is_some_and(|id| id != linked_to && !visible.contains(id))
+        {
+            candidate.customer_id = None;
+        }
+    }
+    explanation
+}
