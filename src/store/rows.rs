@@ -46,7 +46,8 @@ fn address(
     })
 }
 
-#[derive(sqlx::FromRow)]
+/// Also read from JSON (`search_sources` on SQLite).
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub struct CustomerRow {
     pub id: String,
     pub given_name: String,
@@ -116,7 +117,7 @@ impl CustomerRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub struct PreviousAddressRow {
     pub address_lines: String,
     pub town: Option<String>,
@@ -136,20 +137,22 @@ impl PreviousAddressRow {
 
 /// A previous address with the customer it belongs to (read for many
 /// customers at once).
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub struct OwnedAddressRow {
     pub customer_id: String,
     #[sqlx(flatten)]
+    #[serde(flatten)]
     pub address: PreviousAddressRow,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub struct LinkRow {
     pub system: String,
     pub local_id: String,
     pub customer_id: String,
     pub linked_at: DateTime<Utc>,
     pub method: String,
+    #[serde(deserialize_with = "f64_text")]
     pub confidence: f64,
     pub record: String,
 }
@@ -181,6 +184,13 @@ impl LinkRow {
                 .map_err(|_| corrupt("departmental record"))?,
         })
     }
+}
+
+/// SQLite's JSON functions print a REAL with 15 significant digits, so a
+/// REAL read through JSON comes as text with all 17 to stay exact.
+fn f64_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+    text.parse().map_err(serde::de::Error::custom)
 }
 
 #[derive(sqlx::FromRow)]

@@ -44,7 +44,8 @@ fn link_ops(change: &mut Change, id: &CustomerId, records: &[(&str, &str, Person
                 local_id: record.local_id.clone(),
                 linked_at: at(10 - n as i64),
                 method: "exact".into(),
-                confidence: 1.0,
+                // Needs all 17 digits to come back exactly.
+                confidence: 1.0 / (n as f64 + 3.0),
             },
             record,
             matching: MatchIndex::default(),
@@ -175,6 +176,9 @@ async fn search_sources_match_the_per_customer_documents(store: Arc<dyn Store>) 
     );
     for source in &sources {
         assert_eq!(doc_of(source), expected[&source.customer.id], "by id list");
+        // The whole record, as the per-customer read gives it.
+        let stored = store.load_customer(&source.customer.id).await.unwrap();
+        assert_eq!(Some(&source.customer), stored.as_ref(), "by id list");
     }
     assert!(!sources.iter().any(|s| s.customer.id == erased.id));
     let linked = &sources
