@@ -12,8 +12,14 @@
 //! train-weights` does) from what the first K systems loaded, and matches the
 //! remaining systems with them.
 //!
+//! `--postgres URL` names a server; a fresh database is made there.
+//!
 //! `--keep DIR` leaves the CSVs and `truth.csv` there (for the Splink
 //! baseline, bench/splink_baseline.py).
+
+// Only `fresh_postgres` is used here.
+#[allow(dead_code)]
+mod common;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use rand::rngs::StdRng;
@@ -153,8 +159,10 @@ async fn main() -> anyhow::Result<()> {
     let tmp = tempfile::tempdir()?;
     let dir = arg("--keep").map_or_else(|| tmp.path().to_owned(), Into::into);
     std::fs::create_dir_all(&dir)?;
+    // A database of its own on that server: a load on top of an earlier
+    // one's customers would measure neither.
     let url = match arg("--postgres") {
-        Some(url) => url,
+        Some(base) => common::fresh_postgres(&base).await,
         None => format!("sqlite://{}", tmp.path().join("scr.db").display()),
     };
     let started = Instant::now();
