@@ -33,7 +33,7 @@ macro_rules! impl_bulk {
                 let mut rest = ops;
                 while !rest.is_empty() {
                     let run = rest.iter().take_while(|op| bulk(op)).count();
-                    if run <= 1 {
+                    if run == 0 {
                         Self::apply_op(tx, &rest[0]).await?;
                         rest = &rest[1..];
                         continue;

@@ -11,34 +11,13 @@ macro_rules! impl_ops {
                 use $crate::store::rows::{address_lines_json, json};
                 use $crate::store::{Op, StoreError};
                 match op {
-                    Op::InsertCustomer { customer } => {
-                        let p = &customer.person;
-                        let (basis, processing, hold) =
-                            $crate::store::privacy_rows::flag_columns(&customer.flags)?;
-                        sqlx::query(
-                            "INSERT INTO customers (id, given_name, middle_name, family_name, \
-                             date_of_birth, gender, address_lines, town, postcode, uprn, version, \
-                             created_at, updated_at, minor_basis, processing_restricted, legal_hold) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-                        )
-                        .bind(customer.id.as_str())
-                        .bind(&p.name.given)
-                        .bind(&p.name.middle)
-                        .bind(&p.name.family)
-                        .bind(p.date_of_birth.date())
-                        .bind(p.gender.as_str())
-                        .bind(address_lines_json(&p.address))
-                        .bind(&p.address.town)
-                        .bind(p.address.postcode.as_str())
-                        .bind(p.address.uprn.as_ref().map(|u| u.as_str()))
-                        .bind(customer.version)
-                        .bind(customer.created_at)
-                        .bind(customer.updated_at)
-                        .bind(basis)
-                        .bind(processing)
-                        .bind(hold)
-                        .execute(&mut **tx)
-                        .await?;
+                    // Plain inserts have one writer, the multi-row one (a run of one
+                    // is a single-row statement).
+                    Op::InsertCustomer { .. }
+                    | Op::InsertLink { .. }
+                    | Op::InsertReviewTask(_)
+                    | Op::SaveRequest { .. } => {
+                        Self::insert_run(tx, std::slice::from_ref(op)).await?;
                     }
                     Op::UpdateCustomer { id, expected_version, person: p, archived_address, at } => {
                         let updated = sqlx::query(
@@ -86,25 +65,6 @@ macro_rules! impl_ops {
                         for old in addresses {
                             Self::insert_previous_address(tx, id, old).await?;
                         }
-                    }
-                    Op::InsertLink { customer_id, link, record, matching } => {
-                        sqlx::query(
-                            "INSERT INTO links (system, local_id, customer_id, linked_at, method, \
-                             confidence, record, updated_at, match_data) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                        )
-                        .bind(link.system.as_str())
-                        .bind(link.local_id.as_str())
-                        .bind(customer_id.as_str())
-                        .bind(link.linked_at)
-                        .bind(&link.method)
-                        .bind(link.confidence)
-                        .bind(json(record)?)
-                        .bind(link.linked_at)
-                        .bind(&matching.normalised)
-                        .execute(&mut **tx)
-                        .await?;
-                        Self::insert_keys(tx, &record.system, &record.local_id, &matching.keys).await?;
                     }
                     Op::UpdateLinkRecord { record, matching, at } => {
                         let updated = sqlx::query(
@@ -180,21 +140,6 @@ macro_rules! impl_ops {
                         .bind(&l.reason)
                         .bind(&l.decided_by)
                         .bind(l.at)
-                        .execute(&mut **tx)
-                        .await?;
-                    }
-                    Op::InsertReviewTask(t) => {
-                        sqlx::query(
-                            "INSERT INTO review_tasks (id, customer_id, candidate_id, score, \
-                             explanation, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                        )
-                        .bind(&t.id)
-                        .bind(t.customer_id.as_str())
-                        .bind(t.candidate_id.as_str())
-                        .bind(t.score)
-                        .bind(t.explanation.to_string())
-                        .bind(t.status.as_str())
-                        .bind(t.created_at)
                         .execute(&mut **tx)
                         .await?;
                     }
@@ -347,19 +292,6 @@ macro_rules! impl_ops {
                         .bind(customer_id.as_str())
                         .bind(*at)
                         .bind(*until)
-                        .execute(&mut **tx)
-                        .await?;
-                    }
-                    Op::SaveRequest { scope, request_id, fingerprint, response, at } => {
-                        sqlx::query(
-                            "INSERT INTO requests (scope, request_id, fingerprint, response, created_at) \
-                             VALUES ($1, $2, $3, $4, $5)",
-                        )
-                        .bind(scope)
-                        .bind(request_id)
-                        .bind(fingerprint)
-                        .bind(response)
-                        .bind(*at)
                         .execute(&mut **tx)
                         .await?;
                     }
