@@ -21,6 +21,8 @@
 #[allow(dead_code)]
 mod common;
 
+use common::arg;
+
 use chrono::{NaiveDate, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -48,14 +50,6 @@ const SYSTEMS: [&str; 8] = [
 ];
 /// Departmental rows per person, on average.
 const ROWS_PER_PERSON: f64 = 2.5;
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-}
 
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")

@@ -14,6 +14,8 @@
 #[allow(dead_code)]
 mod common;
 
+use common::{arg, number};
+
 use scr_hub::record::{Customer, DepartmentalRecord, Link, LocalId, PreviousAddress, SystemCode};
 use scr_hub::search::SearchIndex;
 use scr_hub::search::indexer::{REINDEX_MEMORY, REINDEX_THREADS, rebuild};
@@ -21,20 +23,6 @@ use scr_hub::store::{Change, CustomerPage, MatchIndex, Op, Store};
 use scr_hub::synth::SynthPerson;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-}
-
-fn number(name: &str, default: usize) -> usize {
-    arg(name)
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .unwrap_or(default)
-}
 
 fn link_op(p: &SynthPerson, system: &str, record: scr_hub::record::Person) -> Op {
     let now = chrono::Utc::now();

@@ -13,6 +13,8 @@
 
 mod common;
 
+use common::{arg, number};
+
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use scr_hub::api::pb;
@@ -29,20 +31,6 @@ use tonic::transport::Channel;
 
 /// Submissions before the timed ones (connections, caches, statements).
 const WARM: usize = 100;
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-}
-
-fn number(name: &str, default: usize) -> usize {
-    arg(name)
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .unwrap_or(default)
-}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;

@@ -67,3 +67,21 @@ pub async fn fresh_postgres(base: &str) -> String {
     let (prefix, _) = base.rsplit_once('/').unwrap();
     format!("{prefix}/{name}")
 }
+
+/// The value after `--name` on the command line.
+#[allow(dead_code)] // not every benchmark takes options
+pub fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+/// A count option (`1_000_000` allowed), or `default`.
+#[allow(dead_code)]
+pub fn number(name: &str, default: usize) -> usize {
+    arg(name)
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
