@@ -154,8 +154,8 @@ pub fn simulate(records: &[Record], linker: &Linker) -> anyhow::Result<RunReport
     let mut reviews: Vec<(usize, usize)> = Vec::new();
     for (i, record) in records.iter().enumerate() {
         let mine = linker.index_subject(&record.subject);
-        let mut seen = std::collections::HashSet::new();
-        let mut candidates = Vec::new();
+        // As the hub's planner: keys shared and the smallest block, per record met.
+        let mut met: std::collections::BTreeMap<usize, (usize, usize)> = Default::default();
         for key in &mine.keys {
             let Some(members) = index.get(key) else {
                 continue;
@@ -164,11 +164,16 @@ pub fn simulate(records: &[Record], linker: &Linker) -> anyhow::Result<RunReport
                 continue;
             }
             for &j in members {
-                if seen.insert(j) {
-                    candidates.push(stored[j].clone());
-                }
+                let entry = met.entry(j).or_insert((0, usize::MAX));
+                entry.0 += 1;
+                entry.1 = entry.1.min(members.len());
             }
         }
+        let candidates: Vec<CandidateRecord> = met
+            .into_iter()
+            .filter(|(_, (shared, smallest))| blocking::worth_comparing(*shared, *smallest))
+            .map(|(j, _)| stored[j].clone())
+            .collect();
         let decision = linker.decide(&mine, &candidates);
         let mut new_customer = || {
             let id = CustomerId::generate();

@@ -8,13 +8,13 @@ use super::linkage::{LinkDecision, LinkOutcome, Linker, MAX_REVIEW_CANDIDATES};
 use super::submit::{SubmitOutcome, SubmitResult};
 use super::{audit_entry, outbox_events};
 use crate::auth::Caller;
-use crate::matching::Subject;
+use crate::matching::{Subject, blocking};
 use crate::policy::may_match_into;
 use crate::policy::minors::Holding;
 use crate::policy::propagation::{EventKind, route};
 use crate::record::{Customer, CustomerId, DepartmentalRecord, Flags, Link};
 use crate::review::{CandidateScore, Explanation, LinkRef, ReviewStatus, ReviewTask};
-use crate::store::{CandidateRecord, Change, KeyedCandidates, MatchIndex, Op};
+use crate::store::{CandidateRecord, Change, KeyMembers, KeyedCandidates, MatchIndex, Op};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -82,9 +82,11 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// `candidates_for` over the store's records and the batch's own.
+    /// The records worth comparing, from the store's and the batch's own:
+    /// those under a usable key that `blocking::worth_comparing` admits.
     fn select(&mut self, keys: &[String]) -> Vec<Source> {
-        let mut chosen: BTreeMap<&LinkRef, Source> = BTreeMap::new();
+        // Per candidate: keys shared, and the smallest such key's size.
+        let mut met: BTreeMap<&LinkRef, (Source, usize, usize)> = BTreeMap::new();
         let mut seen_keys = HashSet::new();
         for key in keys {
             if !seen_keys.insert(key) {
@@ -92,20 +94,32 @@ impl<'a> Planner<'a> {
             }
             let stored = self.found.counts.get(key).copied().unwrap_or(0);
             let planned = self.pending.get(key).map_or(&[][..], Vec::as_slice);
-            if stored + planned.len() as i64 > self.per_key_limit {
+            let size = stored + planned.len() as i64;
+            if size > self.per_key_limit {
                 continue;
             }
-            for &i in self.found.by_key.get(key).into_iter().flatten() {
-                chosen
-                    .entry(&self.found.records[i].link)
-                    .or_insert(Source::Found(i));
-            }
-            for &i in planned {
-                chosen
-                    .entry(&self.planned[i].0.link)
-                    .or_insert(Source::Planned(i));
+            let size = size as usize;
+            let found = self
+                .found
+                .by_key
+                .get(key)
+                .into_iter()
+                .flatten()
+                .map(|&i| (&self.found.records[i].link, Source::Found(i)));
+            let pending = planned
+                .iter()
+                .map(|&i| (&self.planned[i].0.link, Source::Planned(i)));
+            for (link, source) in found.chain(pending) {
+                let entry = met.entry(link).or_insert((source, 0, usize::MAX));
+                entry.1 += 1;
+                entry.2 = entry.2.min(size);
             }
         }
+        let chosen: BTreeMap<&LinkRef, Source> = met
+            .into_iter()
+            .filter(|(_, (_, shared, smallest))| blocking::worth_comparing(*shared, *smallest))
+            .map(|(link, (source, _, _))| (link, source))
+            .collect();
         let sources: Vec<Source> = chosen.into_values().collect();
         for source in &sources {
             if let Source::Found(i) = *source
@@ -267,26 +281,67 @@ impl<'a> Planner<'a> {
 }
 
 /// The candidates of a record with `keys`: the records under each key held
-/// by no more than `limit` records, each once, in link order, as
-/// `Store::candidates` defines them (the planner's `select` adds a batch's
-/// own records to the same rule).
+/// by no more than `limit` records that `blocking::worth_comparing` admits,
+/// each once, in link order (the planner's `select` adds a batch's own
+/// records to the same rule).
 pub(super) fn candidates_for(
     keys: &[String],
     found: &KeyedCandidates,
     limit: i64,
 ) -> Vec<CandidateRecord> {
-    let mut chosen: BTreeMap<&LinkRef, &CandidateRecord> = BTreeMap::new();
+    let mut met: BTreeMap<&LinkRef, (usize, usize, usize)> = BTreeMap::new();
     for key in keys.iter().collect::<HashSet<_>>() {
-        if found.counts.get(key).copied().unwrap_or(0) > limit {
+        let size = found.counts.get(key).copied().unwrap_or(0);
+        if size > limit {
             continue;
         }
         for &i in found.by_key.get(key).into_iter().flatten() {
-            chosen
+            let entry = met
                 .entry(&found.records[i].link)
-                .or_insert(&found.records[i]);
+                .or_insert((i, 0, usize::MAX));
+            entry.1 += 1;
+            entry.2 = entry.2.min(size as usize);
         }
     }
-    chosen.into_values().cloned().collect()
+    met.into_values()
+        .filter(|(_, shared, smallest)| blocking::worth_comparing(*shared, *smallest))
+        .map(|(i, _, _)| found.records[i].clone())
+        .collect()
+}
+
+/// The key holders worth reading for records with these keys: every one
+/// `select` or `candidates_for` could compare. Records a batch plans only
+/// ever make a key bigger or unusable, so the store's counts alone give a
+/// superset.
+pub(super) fn worth_reading(
+    wanted: &[&[String]],
+    members: &KeyMembers,
+    limit: i64,
+) -> Vec<LinkRef> {
+    let mut read: HashSet<usize> = HashSet::new();
+    let mut met: HashMap<usize, (usize, usize)> = HashMap::new();
+    for keys in wanted {
+        met.clear();
+        for key in keys.iter().collect::<HashSet<_>>() {
+            let size = members.counts.get(key).copied().unwrap_or(0);
+            if size > limit {
+                continue;
+            }
+            for &m in members.by_key.get(key).into_iter().flatten() {
+                let entry = met.entry(m).or_insert((0, usize::MAX));
+                entry.0 += 1;
+                entry.1 = entry.1.min(size as usize);
+            }
+        }
+        read.extend(
+            met.iter()
+                .filter(|(_, (shared, smallest))| blocking::worth_comparing(*shared, *smallest))
+                .map(|(m, _)| *m),
+        );
+    }
+    let mut read: Vec<usize> = read.into_iter().collect();
+    read.sort_unstable();
+    read.into_iter().map(|m| members.links[m].clone()).collect()
 }
 
 /// The privacy flags a new customer starts with.
@@ -352,4 +407,75 @@ fn redact(
         }
     }
     explanation
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{LocalId, SystemCode};
+
+    fn link(id: &str) -> LinkRef {
+        LinkRef {
+            system: SystemCode::parse("libraries").unwrap(),
+            local_id: LocalId::parse(id).unwrap(),
+        }
+    }
+
+    /// "big" has 50 holders (a common name and year), "small" 3, "pc" 20.
+    fn members() -> KeyMembers {
+        let mut m = KeyMembers::default();
+        let mut hold = |key: &str, ids: &[&str], count: i64| {
+            let mut at = Vec::new();
+            for id in ids {
+                let l = link(id);
+                let i = match m.links.iter().position(|x| *x == l) {
+                    Some(i) => i,
+                    None => {
+                        m.links.push(l);
+                        m.links.len() - 1
+                    }
+                };
+                at.push(i);
+            }
+            m.counts.insert(key.to_owned(), count);
+            m.by_key.insert(key.to_owned(), at);
+        };
+        hold("big", &["match", "stranger", "neighbour"], 50);
+        hold("pc", &["match", "neighbour"], 20);
+        hold("small", &["cousin"], 3);
+        m
+    }
+
+    #[test]
+    fn reads_only_holders_worth_comparing() {
+        let keys: Vec<String> = ["big", "pc", "small", "none"].map(String::from).into();
+        let read = worth_reading(&[keys.as_slice()], &members(), 200);
+        // Two keys in common, or one small key; not a stranger under one big key.
+        assert_eq!(read, [link("match"), link("neighbour"), link("cousin")]);
+        // Past the limit a key counts for nothing.
+        let read = worth_reading(&[keys.as_slice()], &members(), 40);
+        assert_eq!(read, [link("cousin")]);
+    }
+
+    #[test]
+    fn candidates_follow_the_same_rule() {
+        let keys: Vec<String> = ["big", "pc", "small"].map(String::from).into();
+        let m = members();
+        let records: Vec<CandidateRecord> = m
+            .links
+            .iter()
+            .map(|l| CandidateRecord {
+                customer_id: CustomerId::generate(),
+                flags: Flags::default(),
+                link: l.clone(),
+                normalised: String::new(),
+            })
+            .collect();
+        let found = KeyedCandidates::assemble(m, records);
+        let chosen: Vec<String> = candidates_for(&keys, &found, 200)
+            .into_iter()
+            .map(|c| c.link.local_id.as_str().to_owned())
+            .collect();
+        assert_eq!(chosen, ["cousin", "match", "neighbour"]);
+    }
 }

@@ -41,10 +41,7 @@ impl Hub {
         let matchable = may_match_into(&customer.flags);
         if linked.record != *record {
             let index = self.linker.index(&record.person);
-            let found = self
-                .store
-                .candidates_by_key(&index.keys, PER_KEY_LIMIT)
-                .await?;
+            let found = self.candidates(&[index.keys.as_slice()]).await?;
             let candidates: Vec<CandidateRecord> =
                 candidates_for(&index.keys, &found, PER_KEY_LIMIT)
                     .into_iter()

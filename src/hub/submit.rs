@@ -8,7 +8,7 @@
 use super::Hub;
 use super::erase::{erased_refusal, link_hash};
 use super::idempotency::{fingerprint, replay};
-use super::intake::{NewRecord, Planner};
+use super::intake::{NewRecord, Planner, worth_reading};
 use super::linkage::PER_KEY_LIMIT;
 use crate::auth::Caller;
 use crate::error::{Error, Result};
@@ -16,7 +16,7 @@ use crate::policy::minors::{self, BasisClaim, Holding};
 use crate::policy::{Action, authorize};
 use crate::record::{CustomerId, DepartmentalRecord};
 use crate::review::{Explanation, LinkRef};
-use crate::store::{Change, LinkedRecord, Op, StoreError, StoredRequest};
+use crate::store::{Change, KeyedCandidates, LinkedRecord, Op, StoreError, StoredRequest};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -242,6 +242,26 @@ impl Hub {
         Ok(known)
     }
 
+    /// What the store holds under the blocking keys of records with
+    /// `wanted` keys: who holds each key first, then only the records
+    /// worth comparing (most holders of a big key are strangers).
+    pub(super) async fn candidates(&self, wanted: &[&[String]]) -> Result<KeyedCandidates> {
+        let mut seen = HashSet::new();
+        let keys: Vec<String> = wanted
+            .iter()
+            .flat_map(|keys| keys.iter())
+            .filter(|k| seen.insert(*k))
+            .cloned()
+            .collect();
+        if keys.is_empty() {
+            return Ok(KeyedCandidates::default());
+        }
+        let members = self.store.key_members(&keys, PER_KEY_LIMIT).await?;
+        let read = worth_reading(wanted, &members, PER_KEY_LIMIT);
+        let records = self.store.candidate_records(&read).await?;
+        Ok(KeyedCandidates::assemble(members, records))
+    }
+
     async fn commit_update(
         &self,
         caller: &Caller,
@@ -315,12 +335,12 @@ impl Hub {
                 .collect()
         })
         .await?;
-        let mut keys = Vec::new();
-        let mut seen = HashSet::new();
-        for new in indexed.iter().filter(|n| n.holding == Holding::Adult) {
-            keys.extend(new.index.keys.iter().filter(|k| seen.insert(*k)).cloned());
-        }
-        let found = self.store.candidates_by_key(&keys, PER_KEY_LIMIT).await?;
+        let wanted: Vec<&[String]> = indexed
+            .iter()
+            .filter(|n| n.holding == Holding::Adult)
+            .map(|n| n.index.keys.as_slice())
+            .collect();
+        let found = self.candidates(&wanted).await?;
         let linker = self.linker.clone();
         let planner_caller = caller.clone();
         let (results, mut change) = blocking(move || {

@@ -74,6 +74,20 @@ pub fn keys(s: &Subject) -> Vec<String> {
     keys
 }
 
+/// A key shared by more records than this is only a lead when a second
+/// key agrees too.
+pub const SMALL_BLOCK: usize = 8;
+
+/// Whether a record found under `shared` of a subject's usable keys, the
+/// smallest of which holds `smallest_block` records, is compared at all.
+/// A true match keeps several keys after any one error (each key is built
+/// from different fields), while a stranger met under one big key (a
+/// common name and birth year, a house number on a long street) shares
+/// nothing else: comparing those is most of the work and none of the links.
+pub fn worth_comparing(shared: usize, smallest_block: usize) -> bool {
+    shared >= 2 || smallest_block <= SMALL_BLOCK
+}
+
 /// Pairs of subjects (by index, lower first) sharing at least one key,
 /// skipping keys shared by more than `per_key_limit` subjects, as the
 /// store does.
@@ -119,14 +133,22 @@ mod tests {
         }
     }
 
-    fn shares_a_key(a: &SubjectInput<'_>, b: &SubjectInput<'_>) -> bool {
+    fn shared_keys(a: &SubjectInput<'_>, b: &SubjectInput<'_>) -> usize {
         let ka = keys(&Subject::new(a));
-        keys(&Subject::new(b)).iter().any(|k| ka.contains(k))
+        keys(&Subject::new(b))
+            .iter()
+            .filter(|k| ka.contains(k))
+            .count()
     }
 
-    /// One error in any one field still leaves a key in common.
+    fn shares_a_key(a: &SubjectInput<'_>, b: &SubjectInput<'_>) -> bool {
+        shared_keys(a, b) > 0
+    }
+
+    /// One error in any one field still leaves two keys in common, so the
+    /// true match is compared however big its blocks.
     #[test]
-    fn one_typo_anywhere_still_shares_a_key() {
+    fn one_typo_anywhere_still_shares_two_keys() {
         let a = base();
         let variants: Vec<SubjectInput<'static>> = vec![
             SubjectInput {
@@ -176,8 +198,19 @@ mod tests {
             },
         ];
         for v in &variants {
-            assert!(shares_a_key(&a, v), "{v:?}");
+            let shared = shared_keys(&a, v);
+            assert!(shared >= 2, "{shared} keys shared with {v:?}");
+            assert!(worth_comparing(shared, PER_BIG_BLOCK));
         }
+    }
+
+    const PER_BIG_BLOCK: usize = 200;
+
+    #[test]
+    fn one_key_in_common_is_a_lead_only_in_a_small_block() {
+        assert!(worth_comparing(1, SMALL_BLOCK));
+        assert!(!worth_comparing(1, SMALL_BLOCK + 1));
+        assert!(worth_comparing(2, PER_BIG_BLOCK));
     }
 
     #[test]

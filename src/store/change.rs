@@ -318,15 +318,56 @@ pub struct CandidateRecord {
     pub normalised: String,
 }
 
-/// Candidate records for many records' blocking keys (`Store::candidates_by_key`).
+/// Who holds each of many blocking keys (`Store::key_members`), read from
+/// the key index alone, before any record is.
+#[derive(Debug, Clone, Default)]
+pub struct KeyMembers {
+    /// Records holding each key, counted no further than the limit + 1.
+    pub counts: std::collections::HashMap<String, i64>,
+    /// For each key within the limit, its records (indexes into `links`).
+    pub by_key: std::collections::HashMap<String, Vec<usize>>,
+    /// Each record met, once.
+    pub links: Vec<LinkRef>,
+}
+
+/// Candidate records for many records' blocking keys: the key counts of
+/// `KeyMembers` and those of its records that were read.
 #[derive(Debug, Clone, Default)]
 pub struct KeyedCandidates {
     /// Records holding each key, counted no further than the limit + 1.
     pub counts: std::collections::HashMap<String, i64>,
-    /// For each key within the limit, its records (indexes into `records`).
+    /// For each key within the limit, its records that were read (indexes
+    /// into `records`).
     pub by_key: std::collections::HashMap<String, Vec<usize>>,
-    /// Each record found once.
+    /// Each record read, once.
     pub records: Vec<CandidateRecord>,
+}
+
+impl KeyedCandidates {
+    /// `members` with `records` (some of its links, read) in place of links.
+    pub fn assemble(members: KeyMembers, records: Vec<CandidateRecord>) -> Self {
+        let at: std::collections::HashMap<&LinkRef, usize> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (&r.link, i))
+            .collect();
+        let by_key = members
+            .by_key
+            .into_iter()
+            .map(|(key, held)| {
+                let read: Vec<usize> = held
+                    .into_iter()
+                    .filter_map(|m| at.get(&members.links[m]).copied())
+                    .collect();
+                (key, read)
+            })
+            .collect();
+        Self {
+            counts: members.counts,
+            by_key,
+            records,
+        }
+    }
 }
 
 /// An event as committed to the outbox.

@@ -13,8 +13,8 @@ mod sqlite;
 mod traced;
 
 pub use change::{
-    AuditEntry, AuditHead, CandidateRecord, Change, KeyedCandidates, MatchIndex, NewEvent, Op,
-    RegisteredCaller, StoredAudit, StoredEvent, StoredRequest, VerificationFact,
+    AuditEntry, AuditHead, CandidateRecord, Change, KeyMembers, KeyedCandidates, MatchIndex,
+    NewEvent, Op, RegisteredCaller, StoredAudit, StoredEvent, StoredRequest, VerificationFact,
 };
 pub use postgres::PostgresStore;
 pub use rights_rows::{CustomerActivity, EqualitiesRow};
@@ -112,14 +112,17 @@ pub trait Store: Send + Sync + 'static {
     /// The links of many departmental IDs at once (those that exist).
     async fn find_links(&self, ids: &[crate::review::LinkRef]) -> StoreResult<Vec<LinkedRecord>>;
 
-    /// `candidates` for many records' keys in one read: each key's count
+    /// Who holds each key, from the key index alone: each key's count
     /// (capped at `per_key_limit + 1`) and, for keys within the limit,
-    /// their records. A batch of submissions plans from this.
-    async fn candidates_by_key(
+    /// their records' departmental IDs. A batch of submissions picks the
+    /// records worth reading from this.
+    async fn key_members(&self, keys: &[String], per_key_limit: i64) -> StoreResult<KeyMembers>;
+
+    /// The matching form of the given departmental records (those linked).
+    async fn candidate_records(
         &self,
-        keys: &[String],
-        per_key_limit: i64,
-    ) -> StoreResult<KeyedCandidates>;
+        links: &[crate::review::LinkRef],
+    ) -> StoreResult<Vec<CandidateRecord>>;
 
     /// `find_request` for many request IDs of one scope: (request ID, answer).
     async fn find_requests(

@@ -19,8 +19,10 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
-    /// Aggregates a record's matched keys into one tab-separated column.
-    const KEY_LIST: &str = "string_agg(k.match_key, chr(9))";
+    /// Aggregates a key's holders into one column: system and local ID
+    /// joined by a unit separator, holders by a record separator (neither
+    /// can occur in an ID).
+    const MEMBER_LIST: &str = "string_agg(t.system || chr(31) || t.local_id, chr(30))";
 
     pub async fn open(url: &str) -> anyhow::Result<Self> {
         let pool = PgPoolOptions::new()

@@ -221,7 +221,7 @@ impl CallerRow {
     }
 }
 
-fn link_ref(system: &str, local_id: &str) -> StoreResult<LinkRef> {
+pub(crate) fn link_ref(system: &str, local_id: &str) -> StoreResult<LinkRef> {
     Ok(LinkRef {
         system: SystemCode::parse(system).map_err(|_| corrupt("system"))?,
         local_id: LocalId::parse(local_id).map_err(|_| corrupt("local id"))?,
@@ -251,20 +251,6 @@ impl CandidateRow {
             link: link_ref(&self.system, &self.local_id)?,
             normalised: self.match_data,
         })
-    }
-}
-
-/// A candidate record with the blocking keys it was found by (tab-separated).
-#[derive(sqlx::FromRow)]
-pub struct KeyedCandidateRow {
-    pub match_keys: String,
-    #[sqlx(flatten)]
-    pub record: CandidateRow,
-}
-
-impl KeyedCandidateRow {
-    pub fn split(self) -> (String, CandidateRow) {
-        (self.match_keys, self.record)
     }
 }
 

@@ -14,8 +14,10 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Aggregates a record's matched keys into one tab-separated column.
-    const KEY_LIST: &str = "group_concat(k.match_key, char(9))";
+    /// Aggregates a key's holders into one column: system and local ID
+    /// joined by a unit separator, holders by a record separator (neither
+    /// can occur in an ID).
+    const MEMBER_LIST: &str = "group_concat(t.system || char(31) || t.local_id, char(30))";
 
     pub async fn open(url: &str) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?

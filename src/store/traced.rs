@@ -47,13 +47,17 @@ impl Store for TracedStore {
         self.inner.find_links(ids).await
     }
 
-    #[instrument(name = "store.candidates_by_key", skip_all, fields(db.system.name = self.system, keys = keys.len()))]
-    async fn candidates_by_key(
+    #[instrument(name = "store.key_members", skip_all, fields(db.system.name = self.system, keys = keys.len()))]
+    async fn key_members(&self, keys: &[String], per_key_limit: i64) -> StoreResult<KeyMembers> {
+        self.inner.key_members(keys, per_key_limit).await
+    }
+
+    #[instrument(name = "store.candidate_records", skip_all, fields(db.system.name = self.system, links = links.len()))]
+    async fn candidate_records(
         &self,
-        keys: &[String],
-        per_key_limit: i64,
-    ) -> StoreResult<KeyedCandidates> {
-        self.inner.candidates_by_key(keys, per_key_limit).await
+        links: &[crate::review::LinkRef],
+    ) -> StoreResult<Vec<CandidateRecord>> {
+        self.inner.candidate_records(links).await
     }
 
     #[instrument(name = "store.find_requests", skip_all, fields(db.system.name = self.system, scope = scope, requests = request_ids.len()))]

@@ -877,24 +877,70 @@ async fn bulk_reads_agree_with_single_reads(store: Arc<dyn Store>) {
 
     let keys: Vec<String> = ["k1", "k2", "k3", "nope"].map(String::from).to_vec();
     // k2 is held by three records: over a limit of 2, counted no further
-    // than 3 and not read; the others are read.
-    let within = store.candidates_by_key(&keys, 2).await.unwrap();
+    // than 3 and its holders not listed; the others are.
+    let within = store.key_members(&keys, 2).await.unwrap();
     assert_eq!(within.counts.get("k1"), Some(&2));
     assert_eq!(within.counts.get("k2"), Some(&3));
     assert_eq!(within.counts.get("nope").copied().unwrap_or(0), 0);
     assert!(!within.by_key.contains_key("k2"));
     assert_eq!(within.by_key["k1"].len(), 2);
     assert_eq!(within.by_key["k3"].len(), 1);
-    assert_eq!(within.records.len(), 3);
-    let all = store.candidates_by_key(&keys, 10).await.unwrap();
+    assert_eq!(within.links.len(), 3);
+    let all = store.key_members(&keys, 10).await.unwrap();
     assert_eq!(all.by_key["k2"].len(), 3);
-    assert_eq!(all.records.len(), 3, "each record once, under three keys");
+    assert_eq!(all.links.len(), 3, "each record once, under three keys");
+    let held = |key: &str| -> Vec<(String, String)> {
+        let mut ids: Vec<(String, String)> = all.by_key[key]
+            .iter()
+            .map(|&i| {
+                let l = &all.links[i];
+                (l.system.as_str().to_owned(), l.local_id.as_str().to_owned())
+            })
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        held("k1"),
+        [
+            ("libraries".to_owned(), "L-1".to_owned()),
+            ("waste".to_owned(), "W-1".to_owned())
+        ]
+    );
+    assert_eq!(held("k3"), [("libraries".to_owned(), "L-2".to_owned())]);
+    // Read in full, the holders are what `candidates` finds.
+    let read = store.candidate_records(&all.links).await.unwrap();
     let single = store.candidates(&keys, 10).await.unwrap();
-    let mut bulk: Vec<&str> = all.records.iter().map(|c| c.normalised.as_str()).collect();
-    let mut one: Vec<&str> = single.iter().map(|c| c.normalised.as_str()).collect();
+    let mut bulk: Vec<(&str, &str, &str)> = read
+        .iter()
+        .map(|c| {
+            (
+                c.link.local_id.as_str(),
+                c.customer_id.as_str(),
+                c.normalised.as_str(),
+            )
+        })
+        .collect();
+    let mut one: Vec<(&str, &str, &str)> = single
+        .iter()
+        .map(|c| {
+            (
+                c.link.local_id.as_str(),
+                c.customer_id.as_str(),
+                c.normalised.as_str(),
+            )
+        })
+        .collect();
     bulk.sort();
     one.sort();
     assert_eq!(bulk, one);
+    // Only what is asked for, and nothing for an unknown ID.
+    let some = store
+        .candidate_records(&refs(&[("waste", "W-1"), ("waste", "W-9")]))
+        .await
+        .unwrap();
+    assert_eq!(some.len(), 1);
+    assert_eq!(some[0].customer_id, a.id);
 
     let mut change = Change::default();
     for id in ["r-1", "r-2"] {

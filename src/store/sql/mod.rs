@@ -85,12 +85,19 @@ macro_rules! impl_store {
                 self.read_links(ids).await
             }
 
-            async fn candidates_by_key(
+            async fn key_members(
                 &self,
                 keys: &[String],
                 per_key_limit: i64,
-            ) -> $crate::store::StoreResult<$crate::store::KeyedCandidates> {
-                self.read_candidates_by_key(keys, per_key_limit).await
+            ) -> $crate::store::StoreResult<$crate::store::KeyMembers> {
+                self.read_key_members(keys, per_key_limit).await
+            }
+
+            async fn candidate_records(
+                &self,
+                links: &[$crate::review::LinkRef],
+            ) -> $crate::store::StoreResult<Vec<$crate::store::CandidateRecord>> {
+                self.read_candidate_records(links).await
             }
 
             async fn find_requests(

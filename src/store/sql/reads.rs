@@ -156,79 +156,96 @@ macro_rules! impl_reads {
                 Ok(found)
             }
 
-            async fn read_candidates_by_key(
+            async fn read_key_members(
                 &self,
                 keys: &[String],
                 per_key_limit: i64,
-            ) -> $crate::store::StoreResult<$crate::store::KeyedCandidates> {
-                use $crate::store::rows::KeyedCandidateRow;
-                let mut out = $crate::store::KeyedCandidates::default();
-                // Counts first, as in `read_candidates`: a key over the limit
-                // is never read further.
+            ) -> $crate::store::StoreResult<$crate::store::KeyMembers> {
+                let mut out = $crate::store::KeyMembers::default();
+                let mut at: std::collections::HashMap<(String, String), usize> = Default::default();
+                // Each key's holders, from the key index alone and no
+                // further than one past the limit, as one row per key: a
+                // key too common to tell people apart costs 201 index
+                // entries and no record.
                 let cap = per_key_limit + 1;
-                let mut usable: Vec<&String> = Vec::new();
                 let all: Vec<&String> = keys.iter().collect();
                 for original in all.chunks(256) {
                     let chunk = $crate::store::sql::padded(original);
-                    // One correlated count over a list of keys: one
-                    // subquery to plan, not one per key (PostgreSQL spent
-                    // longer planning a union of hundreds than running it).
                     let values = (1..=chunk.len())
                         .map(|i| format!("(CAST(${i} AS TEXT))"))
                         .collect::<Vec<_>>()
                         .join(", ");
                     let sql = format!(
                         "WITH wanted (match_key) AS (VALUES {values}) \
-                         SELECT w.match_key, (SELECT count(*) FROM (SELECT 1 FROM link_keys k \
-                         WHERE k.match_key = w.match_key LIMIT {cap}) AS t) FROM wanted w"
+                         SELECT w.match_key, (SELECT {} FROM (SELECT k.system, k.local_id \
+                         FROM link_keys k WHERE k.match_key = w.match_key LIMIT {cap}) AS t) \
+                         FROM wanted w",
+                        Self::MEMBER_LIST
                     );
-                    let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
+                    let mut query = sqlx::query_as::<_, (String, Option<String>)>(&sql);
                     for key in chunk {
                         query = query.bind(key);
                     }
-                    for (key, n) in query.fetch_all(&self.read).await? {
-                        out.counts.insert(key, n);
-                    }
-                    usable.extend(original.iter().copied().filter(|k| {
-                        out.counts.get(k.as_str()).is_some_and(|n| *n > 0 && *n <= per_key_limit)
-                    }));
-                }
-                // Then every usable key's records in a few statements, one
-                // row per record with the keys it was found by: rows, not
-                // bytes, are what cost (each crosses to the async side).
-                let mut index: std::collections::HashMap<(String, String), usize> = Default::default();
-                for chunk in usable.chunks(512) {
-                    let chunk = $crate::store::sql::padded(chunk);
-                    let sql = format!(
-                        "SELECT l.customer_id, l.system, l.local_id, l.match_data, \
-                         c.minor_basis, c.processing_restricted, c.legal_hold, {} AS match_keys \
-                         FROM link_keys k JOIN links l ON l.system = k.system AND l.local_id = k.local_id \
-                         JOIN customers c ON c.id = l.customer_id WHERE k.match_key IN ({}) \
-                         GROUP BY l.system, l.local_id, c.id",
-                        Self::KEY_LIST,
-                        $crate::store::sql::placeholders(1, chunk.len())
-                    );
-                    let mut query = sqlx::query_as::<_, KeyedCandidateRow>(&sql);
-                    for key in chunk {
-                        query = query.bind(key);
-                    }
-                    for row in query.fetch_all(&self.read).await? {
-                        let (keys, row) = row.split();
-                        let at = match index.get(&(row.system.clone(), row.local_id.clone())) {
-                            Some(at) => *at,
-                            None => {
-                                let at = out.records.len();
-                                index.insert((row.system.clone(), row.local_id.clone()), at);
-                                out.records.push(row.into_candidate()?);
-                                at
-                            }
-                        };
-                        for key in keys.split('\t') {
-                            out.by_key.entry(key.to_owned()).or_default().push(at);
+                    for (key, held) in query.fetch_all(&self.read).await? {
+                        if out.counts.contains_key(&key) {
+                            continue;
                         }
+                        let held = held.unwrap_or_default();
+                        let held: Vec<&str> = held.split('\u{1e}').filter(|h| !h.is_empty()).collect();
+                        out.counts.insert(key.clone(), held.len() as i64);
+                        if held.is_empty() || held.len() as i64 > per_key_limit {
+                            continue;
+                        }
+                        let mut members = Vec::with_capacity(held.len());
+                        for h in held {
+                            let (system, local_id) = h.split_once('\u{1f}').ok_or_else(|| {
+                                $crate::store::StoreError::Internal("a key holder without its system".into())
+                            })?;
+                            let next = out.links.len();
+                            let i = *at
+                                .entry((system.to_owned(), local_id.to_owned()))
+                                .or_insert(next);
+                            if i == next {
+                                out.links.push($crate::store::rows::link_ref(system, local_id)?);
+                            }
+                            members.push(i);
+                        }
+                        out.by_key.insert(key, members);
                     }
                 }
                 Ok(out)
+            }
+
+            async fn read_candidate_records(
+                &self,
+                links: &[$crate::review::LinkRef],
+            ) -> $crate::store::StoreResult<Vec<$crate::store::CandidateRecord>> {
+                use $crate::store::rows::CandidateRow;
+                let mut by_system: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+                for link in links {
+                    by_system.entry(link.system.as_str()).or_default().push(link.local_id.as_str());
+                }
+                let mut found = Vec::with_capacity(links.len());
+                for (system, local_ids) in by_system {
+                    for chunk in local_ids.chunks(512) {
+                        let chunk = $crate::store::sql::padded(chunk);
+                        let sql = format!(
+                            "SELECT l.customer_id, l.system, l.local_id, l.match_data, \
+                             c.minor_basis, c.processing_restricted, c.legal_hold \
+                             FROM links l JOIN customers c ON c.id = l.customer_id \
+                             WHERE l.system = $1 AND l.local_id IN ({})",
+                            $crate::store::sql::placeholders(2, chunk.len())
+                        );
+                        let mut query = sqlx::query_as::<_, CandidateRow>(&sql).bind(system);
+                        for local_id in chunk {
+                            query = query.bind(local_id);
+                        }
+                        for row in query.fetch_all(&self.read).await? {
+                            found.push(row.into_candidate()?);
+                        }
+                    }
+                }
+                Ok(found)
             }
 
             async fn read_match_records(
