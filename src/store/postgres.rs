@@ -21,6 +21,7 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Aggregates a record's matched keys into one tab-separated column.
     const KEY_LIST: &str = "string_agg(k.match_key, chr(9))";
+    const PARAMS: super::sql::Params = super::sql::Params::Numbered;
 
     pub async fn open(url: &str) -> anyhow::Result<Self> {
         let pool = PgPoolOptions::new()

@@ -16,6 +16,7 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Aggregates a record's matched keys into one tab-separated column.
     const KEY_LIST: &str = "group_concat(k.match_key, char(9))";
+    const PARAMS: super::sql::Params = super::sql::Params::Anonymous;
 
     pub async fn open(url: &str) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
