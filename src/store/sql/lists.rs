@@ -1,5 +1,5 @@
 //! Statements over many values: how each backend writes its bind
-//! parameters.
+//! parameters, and the batch reads of rows by a list of IDs.
 
 /// How a backend writes generated bind parameters. One statement keeps to
 /// one style: sqlx binds `$n` by name and `?` by position.
@@ -39,6 +39,35 @@ pub(crate) fn value_rows(params: Params, rows: usize, width: usize) -> String {
         .map(|r| format!("({})", params.list(r * width + 1, width)))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A batch read of whole-key matches: `columns` of `table` where `scope`
+/// (a column and its one value), if any, matches and `id` is one of a list.
+/// The key is the table's primary key, so each ID finds at most one row.
+pub(crate) struct ByIds<'a> {
+    pub table: &'static str,
+    pub columns: &'static str,
+    pub scope: Option<(&'static str, &'a str)>,
+    pub id: &'static str,
+}
+
+impl ByIds<'_> {
+    /// The scope column's condition and its value, or none.
+    pub(crate) fn scope_sql(&self, params: Params) -> (String, Option<&str>) {
+        match self.scope {
+            Some((column, value)) => (format!("{column} = {} AND ", params.one(1)), Some(value)),
+            None => (String::new(), None),
+        }
+    }
+}
+
+/// `ids` sorted, each once: a repeat would be read, and returned,
+/// again (by a later chunk, or by a join).
+pub(crate) fn distinct<'a>(ids: &[&'a str]) -> Vec<&'a str> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 #[cfg(test)]

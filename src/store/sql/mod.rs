@@ -2,7 +2,8 @@
 //! PostgreSQL both accept (`$n` placeholders, `ON CONFLICT`, `RETURNING`);
 //! `impl_store!` expands the one body for each backend's pool type, and the
 //! conformance suite in tests/store checks it on both. Generated lists of
-//! parameters take each backend's style (`Self::PARAMS`, `?` on SQLite).
+//! parameters take each backend's style (`Self::PARAMS`, `?` on SQLite), and
+//! batch reads by ID are each backend's own `rows_by_ids` (see `lists`).
 
 pub(crate) mod bulk;
 mod lists;
@@ -13,7 +14,7 @@ mod rights;
 mod sources;
 
 pub(crate) use bulk::impl_bulk;
-pub(crate) use lists::{Params, value_rows};
+pub(crate) use lists::{ByIds, Params, distinct, value_rows};
 pub(crate) use ops::impl_ops;
 pub(crate) use privacy::impl_privacy;
 pub(crate) use reads::impl_reads;
