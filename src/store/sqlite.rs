@@ -18,6 +18,7 @@ impl SqliteStore {
     /// joined by a unit separator, holders by a record separator (neither
     /// can occur in an ID).
     const MEMBER_LIST: &str = "group_concat(t.system || char(31) || t.local_id, char(30))";
+    const PARAMS: super::sql::Params = super::sql::Params::Anonymous;
 
     pub async fn open(url: &str) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
@@ -50,6 +51,39 @@ impl SqliteStore {
             write,
             signal: tokio::sync::watch::Sender::<u64>::new(0),
         })
+    }
+
+    /// Rows of `by` for `ids`, as `IN` lists of up to 512 padded to a power
+    /// of two, so that a few statement texts stay prepared.
+    async fn rows_by_ids<O>(
+        &self,
+        by: &super::sql::ByIds<'_>,
+        ids: &[&str],
+    ) -> super::StoreResult<Vec<O>>
+    where
+        O: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+    {
+        let (scope, value) = by.scope_sql(Self::PARAMS);
+        let mut found = Vec::new();
+        for chunk in super::sql::distinct(ids).chunks(512) {
+            let chunk = super::sql::padded(chunk);
+            let sql = format!(
+                "SELECT {} FROM {} WHERE {scope}{} IN ({})",
+                by.columns,
+                by.table,
+                by.id,
+                Self::params(1 + usize::from(value.is_some()), chunk.len())
+            );
+            let mut query = sqlx::query_as::<_, O>(&sql);
+            if let Some(value) = value {
+                query = query.bind(value);
+            }
+            for id in chunk {
+                query = query.bind(id);
+            }
+            found.extend(query.fetch_all(&self.read).await?);
+        }
+        Ok(found)
     }
 
     /// One process writes SQLite, so the outbox needs no cross-process

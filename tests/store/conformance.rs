@@ -854,6 +854,7 @@ async fn bulk_reads_agree_with_single_reads(store: Arc<dyn Store>) {
             ("libraries", "L-2"),
             ("libraries", "L-9"),
             ("waste", "W-1"),
+            ("libraries", "L-1"),
         ]))
         .await
         .unwrap()
@@ -984,6 +985,11 @@ async fn bulk_reads_agree_with_single_reads(store: Arc<dyn Store>) {
             .unwrap(),
         ["h-1"]
     );
+    // More IDs than one statement's list, with repeats: each found once.
+    let mut many: Vec<String> = (0..1200).map(|i| format!("h-{}", i % 700 + 2)).collect();
+    many.insert(600, "h-1".into());
+    many.insert(10, "h-1".into());
+    assert_eq!(store.erased_links(&many).await.unwrap(), ["h-1"]);
 }
 
 async fn many_audit_entries_chain_in_one_change(store: Arc<dyn Store>) {

@@ -65,7 +65,7 @@ macro_rules! impl_bulk {
                          date_of_birth, gender, address_lines, town, postcode, uprn, version, \
                          created_at, updated_at, minor_basis, processing_restricted, legal_hold) \
                          VALUES {}",
-                        value_rows(chunk.len(), 16)
+                        value_rows(Self::PARAMS, chunk.len(), 16)
                     );
                     let mut query = sqlx::query(&sql);
                     for customer in chunk {
@@ -105,7 +105,7 @@ macro_rules! impl_bulk {
                     let sql = format!(
                         "INSERT INTO links (system, local_id, customer_id, linked_at, method, \
                          confidence, record, updated_at, match_data) VALUES {}",
-                        value_rows(chunk.len(), 9)
+                        value_rows(Self::PARAMS, chunk.len(), 9)
                     );
                     let mut query = sqlx::query(&sql);
                     for (customer_id, link, record, matching) in chunk {
@@ -130,7 +130,7 @@ macro_rules! impl_bulk {
                     let sql = format!(
                         "INSERT INTO link_keys (match_key, system, local_id) VALUES {} \
                          ON CONFLICT DO NOTHING",
-                        value_rows(chunk.len(), 3)
+                        value_rows(Self::PARAMS, chunk.len(), 3)
                     );
                     let mut query = sqlx::query(&sql);
                     for (key, record) in chunk {
@@ -152,7 +152,7 @@ macro_rules! impl_bulk {
                     let sql = format!(
                         "INSERT INTO review_tasks (id, customer_id, candidate_id, score, \
                          explanation, status, created_at) VALUES {}",
-                        value_rows(chunk.len(), 7)
+                        value_rows(Self::PARAMS, chunk.len(), 7)
                     );
                     let mut query = sqlx::query(&sql);
                     for t in chunk {
@@ -180,7 +180,7 @@ macro_rules! impl_bulk {
                     let sql = format!(
                         "INSERT INTO requests (scope, request_id, fingerprint, response, created_at) \
                          VALUES {}",
-                        value_rows(chunk.len(), 5)
+                        value_rows(Self::PARAMS, chunk.len(), 5)
                     );
                     let mut query = sqlx::query(&sql);
                     for (scope, request_id, fingerprint, response, at) in chunk {
@@ -226,7 +226,7 @@ macro_rules! impl_bulk {
                     let sql = format!(
                         "INSERT INTO audit_log (at, caller, role, operation, customer_id, purpose, \
                          prev_hash, hash) VALUES {} RETURNING seq",
-                        value_rows(chunk.len(), 8)
+                        value_rows(Self::PARAMS, chunk.len(), 8)
                     );
                     let mut query = sqlx::query_as::<_, (i64,)>(&sql);
                     for (entry, prev_hash, hash) in chunk {
@@ -263,7 +263,7 @@ macro_rules! impl_bulk {
                     let sql = format!(
                         "INSERT INTO outbox (event_id, system, customer_id, event_type, data, \
                          occurred_at) VALUES {} RETURNING seq",
-                        value_rows(chunk.len(), 6)
+                        value_rows(Self::PARAMS, chunk.len(), 6)
                     );
                     let mut query = sqlx::query_as::<_, (i64,)>(&sql);
                     for event in chunk {

@@ -1,9 +1,12 @@
 //! The SQL both backends share. The statements are plain SQL that SQLite and
 //! PostgreSQL both accept (`$n` placeholders, `ON CONFLICT`, `RETURNING`);
 //! `impl_store!` expands the one body for each backend's pool type, and the
-//! conformance suite in tests/store checks it on both.
+//! conformance suite in tests/store checks it on both. Generated lists of
+//! parameters take each backend's style (`Self::PARAMS`, `?` on SQLite), and
+//! batch reads by ID are each backend's own `rows_by_ids` (see `lists`).
 
 pub(crate) mod bulk;
+mod lists;
 mod ops;
 mod privacy;
 mod reads;
@@ -11,19 +14,12 @@ mod rights;
 mod sources;
 
 pub(crate) use bulk::impl_bulk;
+pub(crate) use lists::{ByIds, Params, distinct, value_rows};
 pub(crate) use ops::impl_ops;
 pub(crate) use privacy::impl_privacy;
 pub(crate) use reads::impl_reads;
 pub(crate) use rights::impl_rights;
 pub(crate) use sources::impl_sources;
-
-/// `$first, $first+1, ...` for `n` values of an `IN (...)` list.
-pub(crate) fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 /// The chunk padded to the next power of two by repeating its last item:
 /// an `IN` list or a count ignores repeats, and a few statement texts per
@@ -36,15 +32,6 @@ pub(crate) fn padded<T: Copy>(chunk: &[T]) -> Vec<T> {
     out
 }
 
-/// `($1, ..., $width), ($width+1, ...)` for `rows` rows of a multi-row
-/// INSERT: a batched change pays one statement per chunk, not per row.
-pub(crate) fn value_rows(rows: usize, width: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", placeholders(r * width + 1, width)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Implements `Store` for a struct with `read` and `write` pools of `$db`.
 macro_rules! impl_store {
     ($store:ty, $db:ty) => {
@@ -54,6 +41,15 @@ macro_rules! impl_store {
         $crate::store::sql::impl_privacy!($store, $db);
         $crate::store::sql::impl_rights!($store, $db);
         $crate::store::sql::impl_sources!($store, $db);
+
+        impl $store {
+            /// `n` placeholders from parameter `first` in this backend's
+            /// style (`Self::PARAMS`); the rest of the statement must use it
+            /// too.
+            pub(crate) fn params(first: usize, n: usize) -> String {
+                Self::PARAMS.list(first, n)
+            }
+        }
 
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
@@ -404,10 +400,10 @@ macro_rules! impl_store {
                 let now = chrono::Utc::now();
                 for chunk in changed.chunks(500) {
                     let values: Vec<String> = (0..chunk.len())
-                        .map(|k| format!("(${}, '', ${}, 'customer_changed', '{{}}', ${})", 3 * k + 1, 3 * k + 2, 3 * k + 3))
+                        .map(|k| format!("({}, '', 'customer_changed', '{{}}')", Self::params(3 * k + 1, 3)))
                         .collect();
                     let sql = format!(
-                        "INSERT INTO outbox (event_id, system, customer_id, event_type, data, occurred_at) VALUES {}",
+                        "INSERT INTO outbox (event_id, customer_id, occurred_at, system, event_type, data) VALUES {}",
                         values.join(", ")
                     );
                     let mut query = sqlx::query(&sql);

@@ -84,27 +84,21 @@ macro_rules! impl_reads {
                 ids: &[$crate::review::LinkRef],
             ) -> $crate::store::StoreResult<Vec<$crate::store::LinkedRecord>> {
                 use $crate::store::rows::LinkRow;
-                // By system, so each statement is one index range per ID.
+                // By system: each statement's IDs share the key's first column.
                 let mut by_system: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
                 for id in ids {
                     by_system.entry(id.system.as_str()).or_default().push(id.local_id.as_str());
                 }
                 let mut found = Vec::new();
                 for (system, local_ids) in by_system {
-                    for chunk in local_ids.chunks(512) {
-                        let chunk = $crate::store::sql::padded(chunk);
-                        let sql = format!(
-                            "SELECT system, local_id, customer_id, linked_at, method, confidence, record \
-                             FROM links WHERE system = $1 AND local_id IN ({})",
-                            $crate::store::sql::placeholders(2, chunk.len())
-                        );
-                        let mut query = sqlx::query_as::<_, LinkRow>(&sql).bind(system);
-                        for local_id in chunk {
-                            query = query.bind(local_id);
-                        }
-                        for row in query.fetch_all(&self.read).await? {
-                            found.push(row.into_linked_record()?);
-                        }
+                    let by = $crate::store::sql::ByIds {
+                        table: "links",
+                        columns: "system, local_id, customer_id, linked_at, method, confidence, record",
+                        scope: Some(("system", system)),
+                        id: "local_id",
+                    };
+                    for row in self.rows_by_ids::<LinkRow>(&by, &local_ids).await? {
+                        found.push(row.into_linked_record()?);
                     }
                 }
                 Ok(found)
@@ -115,45 +109,35 @@ macro_rules! impl_reads {
                 scope: &str,
                 request_ids: &[String],
             ) -> $crate::store::StoreResult<Vec<(String, $crate::store::StoredRequest)>> {
-                let mut found = Vec::new();
-                let ids: Vec<&String> = request_ids.iter().collect();
-                for chunk in ids.chunks(512) {
-                    let chunk = $crate::store::sql::padded(chunk);
-                    let sql = format!(
-                        "SELECT request_id, fingerprint, response FROM requests \
-                         WHERE scope = $1 AND request_id IN ({})",
-                        $crate::store::sql::placeholders(2, chunk.len())
-                    );
-                    let mut query = sqlx::query_as::<_, (String, String, String)>(&sql).bind(scope);
-                    for id in chunk {
-                        query = query.bind(id);
-                    }
-                    for (id, fingerprint, response) in query.fetch_all(&self.read).await? {
-                        found.push((id, $crate::store::StoredRequest { fingerprint, response }));
-                    }
-                }
-                Ok(found)
+                let by = $crate::store::sql::ByIds {
+                    table: "requests",
+                    columns: "request_id, fingerprint, response",
+                    scope: Some(("scope", scope)),
+                    id: "request_id",
+                };
+                let ids: Vec<&str> = request_ids.iter().map(String::as_str).collect();
+                let rows = self.rows_by_ids::<(String, String, String)>(&by, &ids).await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, fingerprint, response)| {
+                        (id, $crate::store::StoredRequest { fingerprint, response })
+                    })
+                    .collect())
             }
 
             async fn read_erased_links(
                 &self,
                 link_hashes: &[String],
             ) -> $crate::store::StoreResult<Vec<String>> {
-                let mut found = Vec::new();
-                let hashes: Vec<&String> = link_hashes.iter().collect();
-                for chunk in hashes.chunks(512) {
-                    let chunk = $crate::store::sql::padded(chunk);
-                    let sql = format!(
-                        "SELECT link_hash FROM erased_links WHERE link_hash IN ({})",
-                        $crate::store::sql::placeholders(1, chunk.len())
-                    );
-                    let mut query = sqlx::query_as::<_, (String,)>(&sql);
-                    for hash in chunk {
-                        query = query.bind(hash);
-                    }
-                    found.extend(query.fetch_all(&self.read).await?.into_iter().map(|(h,)| h));
-                }
-                Ok(found)
+                let by = $crate::store::sql::ByIds {
+                    table: "erased_links",
+                    columns: "link_hash",
+                    scope: None,
+                    id: "link_hash",
+                };
+                let hashes: Vec<&str> = link_hashes.iter().map(String::as_str).collect();
+                let rows = self.rows_by_ids::<(String,)>(&by, &hashes).await?;
+                Ok(rows.into_iter().map(|(h,)| h).collect())
             }
 
             async fn read_key_members(
@@ -172,7 +156,7 @@ macro_rules! impl_reads {
                 for original in all.chunks(256) {
                     let chunk = $crate::store::sql::padded(original);
                     let values = (1..=chunk.len())
-                        .map(|i| format!("(CAST(${i} AS TEXT))"))
+                        .map(|i| format!("(CAST({} AS TEXT))", Self::PARAMS.one(i)))
                         .collect::<Vec<_>>()
                         .join(", ");
                     let sql = format!(
@@ -227,22 +211,15 @@ macro_rules! impl_reads {
                 }
                 let mut found = Vec::with_capacity(links.len());
                 for (system, local_ids) in by_system {
-                    for chunk in local_ids.chunks(512) {
-                        let chunk = $crate::store::sql::padded(chunk);
-                        let sql = format!(
-                            "SELECT l.customer_id, l.system, l.local_id, l.match_data, \
-                             c.minor_basis, c.processing_restricted, c.legal_hold \
-                             FROM links l JOIN customers c ON c.id = l.customer_id \
-                             WHERE l.system = $1 AND l.local_id IN ({})",
-                            $crate::store::sql::placeholders(2, chunk.len())
-                        );
-                        let mut query = sqlx::query_as::<_, CandidateRow>(&sql).bind(system);
-                        for local_id in chunk {
-                            query = query.bind(local_id);
-                        }
-                        for row in query.fetch_all(&self.read).await? {
-                            found.push(row.into_candidate()?);
-                        }
+                    let by = $crate::store::sql::ByIds {
+                        table: "links l JOIN customers c ON c.id = l.customer_id",
+                        columns: "l.customer_id, l.system, l.local_id, l.match_data, \
+                                  c.minor_basis, c.processing_restricted, c.legal_hold",
+                        scope: Some(("l.system", system)),
+                        id: "l.local_id",
+                    };
+                    for row in self.rows_by_ids::<CandidateRow>(&by, &local_ids).await? {
+                        found.push(row.into_candidate()?);
                     }
                 }
                 Ok(found)
