@@ -912,28 +912,21 @@ async fn bulk_reads_agree_with_single_reads(store: Arc<dyn Store>) {
     // Read in full, the holders are what `candidates` finds.
     let read = store.candidate_records(&all.links).await.unwrap();
     let single = store.candidates(&keys, 10).await.unwrap();
-    let mut bulk: Vec<(&str, &str, &str)> = read
-        .iter()
-        .map(|c| {
-            (
-                c.link.local_id.as_str(),
-                c.customer_id.as_str(),
-                c.normalised.as_str(),
-            )
-        })
-        .collect();
-    let mut one: Vec<(&str, &str, &str)> = single
-        .iter()
-        .map(|c| {
-            (
-                c.link.local_id.as_str(),
-                c.customer_id.as_str(),
-                c.normalised.as_str(),
-            )
-        })
-        .collect();
-    bulk.sort();
-    one.sort();
+    let seen = |records: &[scr_hub::store::CandidateRecord]| -> Vec<(String, String, String)> {
+        let mut ids: Vec<(String, String, String)> = records
+            .iter()
+            .map(|c| {
+                (
+                    c.link.local_id.as_str().to_owned(),
+                    c.customer_id.as_str().to_owned(),
+                    c.normalised.clone(),
+                )
+            })
+            .collect();
+        ids.sort();
+        ids
+    };
+    let (bulk, one) = (seen(&read), seen(&single));
     assert_eq!(bulk, one);
     // Only what is asked for, and nothing for an unknown ID.
     let some = store

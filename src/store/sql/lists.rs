@@ -61,6 +61,21 @@ impl ByIds<'_> {
     }
 }
 
+/// Departmental IDs grouped by system: each statement's IDs then share the
+/// first column of the links key.
+pub(crate) fn by_system(
+    ids: &[crate::review::LinkRef],
+) -> std::collections::BTreeMap<&str, Vec<&str>> {
+    let mut grouped: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for id in ids {
+        grouped
+            .entry(id.system.as_str())
+            .or_default()
+            .push(id.local_id.as_str());
+    }
+    grouped
+}
+
 /// `ids` sorted, each once: a repeat would be read, and returned,
 /// again (by a later chunk, or by a join).
 pub(crate) fn distinct<'a>(ids: &[&'a str]) -> Vec<&'a str> {

@@ -14,7 +14,7 @@ mod rights;
 mod sources;
 
 pub(crate) use bulk::impl_bulk;
-pub(crate) use lists::{ByIds, Params, distinct, value_rows};
+pub(crate) use lists::{ByIds, Params, by_system, distinct, value_rows};
 pub(crate) use ops::impl_ops;
 pub(crate) use privacy::impl_privacy;
 pub(crate) use reads::impl_reads;

@@ -84,13 +84,8 @@ macro_rules! impl_reads {
                 ids: &[$crate::review::LinkRef],
             ) -> $crate::store::StoreResult<Vec<$crate::store::LinkedRecord>> {
                 use $crate::store::rows::LinkRow;
-                // By system: each statement's IDs share the key's first column.
-                let mut by_system: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
-                for id in ids {
-                    by_system.entry(id.system.as_str()).or_default().push(id.local_id.as_str());
-                }
                 let mut found = Vec::new();
-                for (system, local_ids) in by_system {
+                for (system, local_ids) in $crate::store::sql::by_system(ids) {
                     let by = $crate::store::sql::ByIds {
                         table: "links",
                         columns: "system, local_id, customer_id, linked_at, method, confidence, record",
@@ -205,12 +200,8 @@ macro_rules! impl_reads {
                 links: &[$crate::review::LinkRef],
             ) -> $crate::store::StoreResult<Vec<$crate::store::CandidateRecord>> {
                 use $crate::store::rows::CandidateRow;
-                let mut by_system: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
-                for link in links {
-                    by_system.entry(link.system.as_str()).or_default().push(link.local_id.as_str());
-                }
                 let mut found = Vec::with_capacity(links.len());
-                for (system, local_ids) in by_system {
+                for (system, local_ids) in $crate::store::sql::by_system(links) {
                     let by = $crate::store::sql::ByIds {
                         table: "links l JOIN customers c ON c.id = l.customer_id",
                         columns: "l.customer_id, l.system, l.local_id, l.match_data, \
