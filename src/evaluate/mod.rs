@@ -154,25 +154,14 @@ pub fn simulate(records: &[Record], linker: &Linker) -> anyhow::Result<RunReport
     let mut reviews: Vec<(usize, usize)> = Vec::new();
     for (i, record) in records.iter().enumerate() {
         let mine = linker.index_subject(&record.subject);
-        // As the hub's planner: keys shared and the smallest block, per record met.
-        let mut met: std::collections::BTreeMap<usize, (usize, usize)> = Default::default();
-        for key in &mine.keys {
-            let Some(members) = index.get(key) else {
-                continue;
-            };
-            if members.len() as i64 > PER_KEY_LIMIT {
-                continue;
-            }
-            for &j in members {
-                let entry = met.entry(j).or_insert((0, usize::MAX));
-                entry.0 += 1;
-                entry.1 = entry.1.min(members.len());
-            }
-        }
-        let candidates: Vec<CandidateRecord> = met
+        // As the hub's planner.
+        let candidates: Vec<CandidateRecord> =
+            blocking::shortlist(&mine.keys, PER_KEY_LIMIT as usize, |key| {
+                let held = index.get(key).map_or(&[][..], Vec::as_slice);
+                (held.len(), held.iter().copied())
+            })
             .into_iter()
-            .filter(|(_, (shared, smallest))| blocking::worth_comparing(*shared, *smallest))
-            .map(|(j, _)| stored[j].clone())
+            .map(|j| stored[j].clone())
             .collect();
         let decision = linker.decide(&mine, &candidates);
         let mut new_customer = || {

@@ -16,7 +16,7 @@ use crate::record::{Customer, CustomerId, DepartmentalRecord, Flags, Link};
 use crate::review::{CandidateScore, Explanation, LinkRef, ReviewStatus, ReviewTask};
 use crate::store::{CandidateRecord, Change, KeyMembers, KeyedCandidates, MatchIndex, Op};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 /// A record new to the hub, with its matching index.
 pub(super) struct NewRecord {
@@ -42,7 +42,7 @@ pub(super) struct Planner<'a> {
 }
 
 /// A candidate: read from the store, or planned earlier in the batch.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Source {
     Found(usize),
     Planned(usize),
@@ -85,42 +85,22 @@ impl<'a> Planner<'a> {
     /// The records worth comparing, from the store's and the batch's own:
     /// those under a usable key that `blocking::worth_comparing` admits.
     fn select(&mut self, keys: &[String]) -> Vec<Source> {
-        // Per candidate: keys shared, and the smallest such key's size.
-        let mut met: BTreeMap<&LinkRef, (Source, usize, usize)> = BTreeMap::new();
-        let mut seen_keys = HashSet::new();
-        for key in keys {
-            if !seen_keys.insert(key) {
-                continue;
-            }
-            let stored = self.found.counts.get(key).copied().unwrap_or(0);
-            let planned = self.pending.get(key).map_or(&[][..], Vec::as_slice);
-            let size = stored + planned.len() as i64;
-            if size > self.per_key_limit {
-                continue;
-            }
-            let size = size as usize;
-            let found = self
-                .found
+        let (found, planned, pending) = (self.found, &self.planned, &self.pending);
+        let chosen = blocking::shortlist(keys, self.per_key_limit as usize, |key| {
+            let stored = found.counts.get(key).copied().unwrap_or(0) as usize;
+            let mine = pending.get(key).map_or(&[][..], Vec::as_slice);
+            let from_store = found
                 .by_key
                 .get(key)
                 .into_iter()
                 .flatten()
-                .map(|&i| (&self.found.records[i].link, Source::Found(i)));
-            let pending = planned
+                .map(|&i| (&found.records[i].link, Source::Found(i)));
+            let from_batch = mine
                 .iter()
-                .map(|&i| (&self.planned[i].0.link, Source::Planned(i)));
-            for (link, source) in found.chain(pending) {
-                let entry = met.entry(link).or_insert((source, 0, usize::MAX));
-                entry.1 += 1;
-                entry.2 = entry.2.min(size);
-            }
-        }
-        let chosen: BTreeMap<&LinkRef, Source> = met
-            .into_iter()
-            .filter(|(_, (_, shared, smallest))| blocking::worth_comparing(*shared, *smallest))
-            .map(|(link, (source, _, _))| (link, source))
-            .collect();
-        let sources: Vec<Source> = chosen.into_values().collect();
+                .map(|&i| (&planned[i].0.link, Source::Planned(i)));
+            (stored + mine.len(), from_store.chain(from_batch))
+        });
+        let sources: Vec<Source> = chosen.into_iter().map(|(_, source)| source).collect();
         for source in &sources {
             if let Source::Found(i) = *source
                 && self.found_subjects[i].is_none()
@@ -289,24 +269,16 @@ pub(super) fn candidates_for(
     found: &KeyedCandidates,
     limit: i64,
 ) -> Vec<CandidateRecord> {
-    let mut met: BTreeMap<&LinkRef, (usize, usize, usize)> = BTreeMap::new();
-    for key in keys.iter().collect::<HashSet<_>>() {
-        let size = found.counts.get(key).copied().unwrap_or(0);
-        if size > limit {
-            continue;
-        }
-        for &i in found.by_key.get(key).into_iter().flatten() {
-            let entry = met
-                .entry(&found.records[i].link)
-                .or_insert((i, 0, usize::MAX));
-            entry.1 += 1;
-            entry.2 = entry.2.min(size as usize);
-        }
-    }
-    met.into_values()
-        .filter(|(_, shared, smallest)| blocking::worth_comparing(*shared, *smallest))
-        .map(|(i, _, _)| found.records[i].clone())
-        .collect()
+    blocking::shortlist(keys, limit as usize, |key| {
+        let held = found.by_key.get(key).into_iter().flatten();
+        (
+            found.counts.get(key).copied().unwrap_or(0) as usize,
+            held.map(|&i| (&found.records[i].link, i)),
+        )
+    })
+    .into_iter()
+    .map(|(_, i)| found.records[i].clone())
+    .collect()
 }
 
 /// The key holders worth reading for records with these keys: every one
@@ -318,29 +290,15 @@ pub(super) fn worth_reading(
     members: &KeyMembers,
     limit: i64,
 ) -> Vec<LinkRef> {
-    let mut read: HashSet<usize> = HashSet::new();
-    let mut met: HashMap<usize, (usize, usize)> = HashMap::new();
+    let mut read = std::collections::BTreeSet::new();
     for keys in wanted {
-        met.clear();
-        for key in keys.iter().collect::<HashSet<_>>() {
-            let size = members.counts.get(key).copied().unwrap_or(0);
-            if size > limit {
-                continue;
-            }
-            for &m in members.by_key.get(key).into_iter().flatten() {
-                let entry = met.entry(m).or_insert((0, usize::MAX));
-                entry.0 += 1;
-                entry.1 = entry.1.min(size as usize);
-            }
-        }
-        read.extend(
-            met.iter()
-                .filter(|(_, (shared, smallest))| blocking::worth_comparing(*shared, *smallest))
-                .map(|(m, _)| *m),
-        );
+        read.extend(blocking::shortlist(*keys, limit as usize, |key| {
+            (
+                members.counts.get(key).copied().unwrap_or(0) as usize,
+                members.by_key.get(key).into_iter().flatten().copied(),
+            )
+        }));
     }
-    let mut read: Vec<usize> = read.into_iter().collect();
-    read.sort_unstable();
     read.into_iter().map(|m| members.links[m].clone()).collect()
 }
 

@@ -88,6 +88,38 @@ pub fn worth_comparing(shared: usize, smallest_block: usize) -> bool {
     shared >= 2 || smallest_block <= SMALL_BLOCK
 }
 
+/// The records met under a subject's `keys` that are worth comparing, in
+/// order, each once: `held(key)` gives the key's size and its holders; a
+/// key held by more than `limit` is not used. The one rule for the hub's
+/// planner, its store read and the evaluation alike.
+pub fn shortlist<'k, T: Ord, I: IntoIterator<Item = T>>(
+    keys: impl IntoIterator<Item = &'k String>,
+    limit: usize,
+    mut held: impl FnMut(&'k String) -> (usize, I),
+) -> Vec<T> {
+    // Per holder: keys shared, and the smallest such key's size.
+    let mut met: std::collections::BTreeMap<T, (usize, usize)> = Default::default();
+    let mut seen = std::collections::HashSet::new();
+    for key in keys {
+        if !seen.insert(key) {
+            continue;
+        }
+        let (size, holders) = held(key);
+        if size > limit {
+            continue;
+        }
+        for holder in holders {
+            let entry = met.entry(holder).or_insert((0, usize::MAX));
+            entry.0 += 1;
+            entry.1 = entry.1.min(size);
+        }
+    }
+    met.into_iter()
+        .filter(|(_, (shared, smallest))| worth_comparing(*shared, *smallest))
+        .map(|(holder, _)| holder)
+        .collect()
+}
+
 /// Pairs of subjects (by index, lower first) sharing at least one key,
 /// skipping keys shared by more than `per_key_limit` subjects, as the
 /// store does.
