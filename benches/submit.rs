@@ -9,7 +9,10 @@
 //!
 //! cargo bench --bench submit -- --size 100000 [--records 2000]
 //!     [--backend sqlite|postgres] (PostgreSQL: SCR_BENCH_POSTGRES_URL names
-//!     a server; a fresh database is made there)
+//!     a server; a fresh database is made there) [--keep DIR] (keeps the
+//!     pre-loaded store in DIR and reuses it on the next run with DIR: a
+//!     pre-load of 1M customers takes minutes) [--spans] (prints how long
+//!     each traced call of the one-caller run took)
 
 mod common;
 
@@ -31,6 +34,64 @@ use tonic::transport::Channel;
 
 /// Submissions before the timed ones (connections, caches, statements).
 const WARM: usize = 100;
+/// Runs that may reuse one kept store, each with people of its own.
+const KEPT_RUNS: usize = 20;
+
+/// Wall time of every closed span by name (`--spans`): where a
+/// SubmitRecord's time goes, call by call (span names and durations only).
+#[derive(Clone, Default)]
+struct SpanTimes(
+    std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<&'static str, Vec<Duration>>>>,
+);
+
+struct Opened(Instant);
+
+impl<S> tracing_subscriber::Layer<S> for SpanTimes
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    fn on_new_span(
+        &self,
+        _: &tracing::span::Attributes<'_>,
+        id: &tracing::span::Id,
+        ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(Opened(Instant::now()));
+        }
+    }
+
+    fn on_close(&self, id: tracing::span::Id, ctx: tracing_subscriber::layer::Context<'_, S>) {
+        if let Some(span) = ctx.span(&id)
+            && let Some(Opened(at)) = span.extensions().get::<Opened>()
+        {
+            let mut times = self.0.lock().unwrap();
+            times.entry(span.name()).or_default().push(at.elapsed());
+        }
+    }
+}
+
+impl SpanTimes {
+    fn report(&self) {
+        let times = self.0.lock().unwrap();
+        println!("  spans (count, p50, p99, max in ms):");
+        for (name, list) in times.iter() {
+            let mut list = list.clone();
+            list.sort();
+            println!(
+                "    {name:<32} {:>6} {:>8.2} {:>8.2} {:>8.2}",
+                list.len(),
+                ms(percentile(&list, 0.5)),
+                ms(percentile(&list, 0.99)),
+                ms(*list.last().unwrap())
+            );
+        }
+    }
+
+    fn clear(&self) {
+        self.0.lock().unwrap().clear();
+    }
+}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -163,6 +224,73 @@ async fn submit(client: &mut CustomerRecordsClient<Channel>, req: pb::SubmitReco
         .outcome
 }
 
+/// The store a run uses: fresh, or kept in a directory across runs (the
+/// database URL and how many runs have used it in `kept.json` there).
+struct Kept {
+    url: String,
+    /// Earlier runs on this store; 0 means it still needs its pre-load.
+    run: usize,
+    file: Option<std::path::PathBuf>,
+    backend: String,
+    size: usize,
+}
+
+impl Kept {
+    async fn open(
+        dir: &std::path::Path,
+        keep: bool,
+        backend: &str,
+        size: usize,
+    ) -> anyhow::Result<Self> {
+        let file = dir.join("kept.json");
+        if keep && file.exists() {
+            let kept: serde_json::Value = serde_json::from_slice(&std::fs::read(&file)?)?;
+            anyhow::ensure!(
+                kept["backend"] == backend && kept["size"] == size,
+                "{} holds another store ({kept})",
+                dir.display()
+            );
+            return Ok(Self {
+                url: kept["url"].as_str().unwrap_or_default().to_owned(),
+                run: kept["runs"].as_u64().unwrap_or(0) as usize,
+                file: Some(file),
+                backend: backend.into(),
+                size,
+            });
+        }
+        let url = match backend {
+            "sqlite" => format!("sqlite://{}", dir.join("bench.db").display()),
+            "postgres" => {
+                let base = std::env::var("SCR_BENCH_POSTGRES_URL")
+                    .map_err(|_| anyhow::anyhow!("set SCR_BENCH_POSTGRES_URL"))?;
+                common::fresh_postgres(&base).await
+            }
+            other => anyhow::bail!("unknown backend {other}"),
+        };
+        Ok(Self {
+            url,
+            run: 0,
+            file: keep.then_some(file),
+            backend: backend.into(),
+            size,
+        })
+    }
+
+    /// Counts this run, once its pre-load (if any) is in.
+    fn used(&self) -> anyhow::Result<()> {
+        if let Some(file) = &self.file {
+            let kept = serde_json::json!({
+                "url": self.url,
+                "backend": self.backend,
+                "size": self.size,
+                "runs": self.run + 1,
+            });
+            std::fs::write(file, kept.to_string())?;
+        }
+        Ok(())
+    }
+}
+
 /// Waits until the search indexer has caught up with the outbox, so that
 /// its start-up rebuild does not share the two cores with the measurement.
 async fn indexed(url: &str, dir: &std::path::Path) -> anyhow::Result<Duration> {
@@ -183,38 +311,54 @@ async fn main() -> anyhow::Result<()> {
     let batch = number("--batch", 2_000);
     let writers = number("--writers", 4);
     let backend = arg("--backend").unwrap_or_else(|| "sqlite".into());
-    let dir = tempfile::tempdir()?;
-    let url = match backend.as_str() {
-        "sqlite" => format!("sqlite://{}", dir.path().join("bench.db").display()),
-        "postgres" => {
-            let base = std::env::var("SCR_BENCH_POSTGRES_URL")
-                .map_err(|_| anyhow::anyhow!("set SCR_BENCH_POSTGRES_URL"))?;
-            common::fresh_postgres(&base).await
-        }
-        other => anyhow::bail!("unknown backend {other}"),
-    };
+    let temp = tempfile::tempdir()?;
+    let kept = arg("--keep").map(std::path::PathBuf::from);
+    let dir = kept.clone().unwrap_or_else(|| temp.path().to_owned());
+    std::fs::create_dir_all(&dir)?;
+    let store = Kept::open(&dir, kept.is_some(), &backend, size).await?;
+    anyhow::ensure!(
+        store.run < KEPT_RUNS,
+        "{} has been used {KEPT_RUNS} times",
+        dir.display()
+    );
+    let url = store.url.clone();
 
     let started = Instant::now();
-    let pop = views::population(size + WARM + 2 * n, 42);
+    let pop = views::population(size + KEPT_RUNS * (WARM + 2 * n), 42);
     let generated = started.elapsed();
     let started = Instant::now();
-    preload(&url, &pop, size, batch).await?;
+    if store.run == 0 {
+        preload(&url, &pop, size, batch).await?;
+    }
     let loaded = started.elapsed();
-
+    store.used()?;
+    // Each run of a kept store submits people and IDs of its own.
+    let first = size + store.run * (WARM + 2 * n);
+    let tag = |t: &str| format!("{t}{}-", store.run);
+    let spans = SpanTimes::default();
+    if std::env::args().any(|a| a == "--spans") {
+        use tracing_subscriber::layer::SubscriberExt;
+        tracing::subscriber::set_global_default(
+            tracing_subscriber::registry()
+                .with(spans.clone())
+                .with(tracing_subscriber::filter::LevelFilter::INFO),
+        )?;
+    }
     let callers: Vec<(&str, Role, Option<&str>)> = SYSTEMS
         .iter()
         .map(|system| (*system, Role::Department, Some(*system)))
         .collect();
-    let (channel, stop) = common::start(url.clone(), dir.path(), &callers).await;
-    let caught_up = indexed(&url, dir.path()).await?;
-    let mut rng = StdRng::seed_from_u64(9);
-    let warm = arrivals(&mut rng, &pop, (size, size), WARM, "w");
-    let timed = arrivals(&mut rng, &pop, (size, size + WARM), n, "t");
-    let burst = arrivals(&mut rng, &pop, (size, size + WARM + n), n, "b");
+    let (channel, stop) = common::start(url.clone(), &dir, &callers).await;
+    let caught_up = indexed(&url, &dir).await?;
+    let mut rng = StdRng::seed_from_u64(9 + store.run as u64);
+    let warm = arrivals(&mut rng, &pop, (size, first), WARM, &tag("w"));
+    let timed = arrivals(&mut rng, &pop, (size, first + WARM), n, &tag("t"));
+    let burst = arrivals(&mut rng, &pop, (size, first + WARM + n), n, &tag("b"));
     let mut client = CustomerRecordsClient::new(channel.clone());
     for req in warm {
         submit(&mut client, req).await;
     }
+    spans.clear();
 
     // Latency: one caller, one record at a time.
     let mut times = Vec::with_capacity(n);
@@ -228,6 +372,10 @@ async fn main() -> anyhow::Result<()> {
     }
     let sequential = started.elapsed();
     times.sort();
+    let timed_spans = spans.clone();
+    let spans_of_timed = SpanTimes(std::sync::Arc::new(std::sync::Mutex::new(std::mem::take(
+        &mut *timed_spans.0.lock().unwrap(),
+    ))));
 
     // Throughput: several callers at once.
     let started = Instant::now();
@@ -250,7 +398,14 @@ async fn main() -> anyhow::Result<()> {
     let concurrent = started.elapsed();
     let _ = stop.send(());
 
-    println!("submit benchmark: {backend}, {size} customers pre-loaded, {n} records timed");
+    println!(
+        "submit benchmark: {backend}, {size} customers pre-loaded, {n} records timed{}",
+        if store.run > 0 {
+            format!(" (kept store, run {})", store.run + 1)
+        } else {
+            String::new()
+        }
+    );
     println!(
         "  generate people        {:>8.1} s",
         generated.as_secs_f64()
@@ -292,5 +447,8 @@ async fn main() -> anyhow::Result<()> {
             .filter(|(_, c)| **c > 0)
             .collect::<Vec<_>>()
     );
+    if std::env::args().any(|a| a == "--spans") {
+        spans_of_timed.report();
+    }
     Ok(())
 }

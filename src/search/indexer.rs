@@ -28,6 +28,11 @@ pub const REINDEX_MEMORY: usize = 400_000_000;
 /// A wake-up even without a signal (a PostgreSQL notification can be lost
 /// while its listener reconnects).
 const POLL: Duration = Duration::from_secs(2);
+/// The least time between two commits once the index has caught up. A
+/// commit writes and syncs segment files and reloads the reader: one per
+/// SubmitRecord took a core's worth of work from the requests themselves,
+/// while a search still sees a change well within its one second.
+const COMMIT_GAP: Duration = Duration::from_millis(200);
 
 /// The running indexer; `stop` ends it and releases the writer.
 pub struct Indexer {
@@ -78,7 +83,19 @@ async fn run(
 ) {
     let mut signal = store.outbox_signal();
     let mut cursor = None;
+    // When the last commit of a caught-up index was made, if the next
+    // change should wait for the gap.
+    let mut caught_up_at: Option<std::time::Instant> = None;
     while !*stop.borrow() {
+        if let Some(wait) = caught_up_at
+            .take()
+            .and_then(|at| COMMIT_GAP.checked_sub(at.elapsed()))
+        {
+            tokio::select! {
+                _ = stop.changed() => continue,
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
         if cursor.is_none() {
             cursor = match index.committed_seq() {
                 Ok(Some(seq)) => Some(seq),
@@ -100,9 +117,12 @@ async fn run(
         }
         if let Some(after) = cursor {
             match follow(&store, &index, &writer, after).await {
-                Ok(Some(seq)) => {
+                Ok(Some((seq, full))) => {
                     cursor = Some(seq);
                     record_lag(store.as_ref(), seq).await;
+                    if !full {
+                        caught_up_at = Some(std::time::Instant::now());
+                    }
                     continue;
                 }
                 Ok(None) => crate::telemetry::metrics::index_lag(0),
@@ -139,18 +159,20 @@ async fn record_lag(store: &dyn Store, indexed: i64) {
     }
 }
 
-/// Indexes one batch of changes after `after`; the new cursor, or `None`
-/// when there was nothing new.
+/// Indexes one batch of changes after `after`; the new cursor and whether
+/// the batch was full (more may be waiting), or `None` when there was
+/// nothing new.
 async fn follow(
     store: &Arc<dyn Store>,
     index: &Arc<SearchIndex>,
     writer: &Arc<Mutex<IndexWriter>>,
     after: i64,
-) -> anyhow::Result<Option<i64>> {
+) -> anyhow::Result<Option<(i64, bool)>> {
     let changes = store.customer_changes_after(after, BATCH).await?;
     let Some(&(last, _)) = changes.last() else {
         return Ok(None);
     };
+    let full = changes.len() as i64 >= BATCH;
     let mut seen = HashSet::new();
     let ids: Vec<CustomerId> = changes
         .into_iter()
@@ -177,7 +199,7 @@ async fn follow(
     })
     .await??;
     tracing::debug!(customers = count, seq = last, "search index updated");
-    Ok(Some(last))
+    Ok(Some((last, full)))
 }
 
 /// Rebuilds the whole index from the store; returns the outbox sequence it

@@ -93,6 +93,34 @@ impl PostgresStore {
         Ok(query.bind(ids).fetch_all(&self.read).await?)
     }
 
+    /// Rows of `by` for departmental `ids` in one statement, the systems and
+    /// local IDs bound as two arrays, each pair found by its own index
+    /// probe (see `rows_by_ids`).
+    async fn rows_by_links<O>(
+        &self,
+        by: &super::sql::ByLinks,
+        ids: &[crate::review::LinkRef],
+    ) -> super::StoreResult<Vec<O>>
+    where
+        O: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+    {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (systems, local_ids): (Vec<&str>, Vec<&str>) =
+            super::sql::distinct_links(ids).into_iter().unzip();
+        let sql = format!(
+            "SELECT t.* FROM unnest($1::text[], $2::text[]) AS w (s, i) CROSS JOIN LATERAL \
+             (SELECT {} FROM {} WHERE {} = w.s AND {} = w.i LIMIT 1) AS t",
+            by.columns, by.table, by.system, by.local_id
+        );
+        Ok(sqlx::query_as::<_, O>(&sql)
+            .bind(systems)
+            .bind(local_ids)
+            .fetch_all(&self.read)
+            .await?)
+    }
+
     /// Identity values are handed out before commit, so two transactions can
     /// commit out of sequence order and a reader past the later one would
     /// skip the earlier. Event-writing transactions therefore take one lock

@@ -61,19 +61,25 @@ impl ByIds<'_> {
     }
 }
 
-/// Departmental IDs grouped by system: each statement's IDs then share the
-/// first column of the links key.
-pub(crate) fn by_system(
-    ids: &[crate::review::LinkRef],
-) -> std::collections::BTreeMap<&str, Vec<&str>> {
-    let mut grouped: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
-    for id in ids {
-        grouped
-            .entry(id.system.as_str())
-            .or_default()
-            .push(id.local_id.as_str());
-    }
-    grouped
+/// A batch read of rows keyed by departmental ID: `columns` of `table`
+/// where the `system` and `local_id` columns (the links key) name one of a
+/// list of IDs. Each ID finds at most one row.
+pub(crate) struct ByLinks {
+    pub table: &'static str,
+    pub columns: &'static str,
+    pub system: &'static str,
+    pub local_id: &'static str,
+}
+
+/// Departmental IDs sorted, each once, as (system, local ID).
+pub(crate) fn distinct_links(ids: &[crate::review::LinkRef]) -> Vec<(&str, &str)> {
+    let mut pairs: Vec<(&str, &str)> = ids
+        .iter()
+        .map(|id| (id.system.as_str(), id.local_id.as_str()))
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
 }
 
 /// `ids` sorted, each once: a repeat would be read, and returned,

@@ -3,7 +3,8 @@
 //! `impl_store!` expands the one body for each backend's pool type, and the
 //! conformance suite in tests/store checks it on both. Generated lists of
 //! parameters take each backend's style (`Self::PARAMS`, `?` on SQLite), and
-//! batch reads by ID are each backend's own `rows_by_ids` (see `lists`).
+//! batch reads by ID are each backend's own `rows_by_ids` and
+//! `rows_by_links` (see `lists`).
 
 pub(crate) mod bulk;
 mod lists;
@@ -14,7 +15,7 @@ mod rights;
 mod sources;
 
 pub(crate) use bulk::impl_bulk;
-pub(crate) use lists::{ByIds, Params, by_system, distinct, value_rows};
+pub(crate) use lists::{ByIds, ByLinks, Params, distinct, distinct_links, value_rows};
 pub(crate) use ops::impl_ops;
 pub(crate) use privacy::impl_privacy;
 pub(crate) use reads::impl_reads;

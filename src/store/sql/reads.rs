@@ -84,19 +84,17 @@ macro_rules! impl_reads {
                 ids: &[$crate::review::LinkRef],
             ) -> $crate::store::StoreResult<Vec<$crate::store::LinkedRecord>> {
                 use $crate::store::rows::LinkRow;
-                let mut found = Vec::new();
-                for (system, local_ids) in $crate::store::sql::by_system(ids) {
-                    let by = $crate::store::sql::ByIds {
-                        table: "links",
-                        columns: "system, local_id, customer_id, linked_at, method, confidence, record",
-                        scope: Some(("system", system)),
-                        id: "local_id",
-                    };
-                    for row in self.rows_by_ids::<LinkRow>(&by, &local_ids).await? {
-                        found.push(row.into_linked_record()?);
-                    }
-                }
-                Ok(found)
+                let by = $crate::store::sql::ByLinks {
+                    table: "links",
+                    columns: "system, local_id, customer_id, linked_at, method, confidence, record",
+                    system: "system",
+                    local_id: "local_id",
+                };
+                self.rows_by_links::<LinkRow>(&by, ids)
+                    .await?
+                    .into_iter()
+                    .map(LinkRow::into_linked_record)
+                    .collect()
             }
 
             async fn read_requests(
@@ -200,20 +198,18 @@ macro_rules! impl_reads {
                 links: &[$crate::review::LinkRef],
             ) -> $crate::store::StoreResult<Vec<$crate::store::CandidateRecord>> {
                 use $crate::store::rows::CandidateRow;
-                let mut found = Vec::with_capacity(links.len());
-                for (system, local_ids) in $crate::store::sql::by_system(links) {
-                    let by = $crate::store::sql::ByIds {
-                        table: "links l JOIN customers c ON c.id = l.customer_id",
-                        columns: "l.customer_id, l.system, l.local_id, l.match_data, \
-                                  c.minor_basis, c.processing_restricted, c.legal_hold",
-                        scope: Some(("l.system", system)),
-                        id: "l.local_id",
-                    };
-                    for row in self.rows_by_ids::<CandidateRow>(&by, &local_ids).await? {
-                        found.push(row.into_candidate()?);
-                    }
-                }
-                Ok(found)
+                let by = $crate::store::sql::ByLinks {
+                    table: "links l JOIN customers c ON c.id = l.customer_id",
+                    columns: "l.customer_id, l.system, l.local_id, l.match_data, \
+                              c.minor_basis, c.processing_restricted, c.legal_hold",
+                    system: "l.system",
+                    local_id: "l.local_id",
+                };
+                self.rows_by_links::<CandidateRow>(&by, links)
+                    .await?
+                    .into_iter()
+                    .map(CandidateRow::into_candidate)
+                    .collect()
             }
 
             async fn read_match_records(
