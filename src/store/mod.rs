@@ -312,7 +312,8 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// Opens the store named by the URL's scheme (`sqlite:` or `postgres:`) and
-/// brings its schema up to date. Every call on it opens a span.
+/// brings its schema, and its blocking keys (`blocking::SCHEME`), up to
+/// date. Every call on it opens a span.
 pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     let (store, system): (Arc<dyn Store>, _) = if url.starts_with("sqlite:") {
         (Arc::new(SqliteStore::open(url).await?), "sqlite")

@@ -51,11 +51,13 @@ impl PostgresStore {
                 }
             }
         });
-        Ok(Self {
+        let store = Self {
             read: pool.clone(),
             write: pool,
             signal,
-        })
+        };
+        store.rekey().await?;
+        Ok(store)
     }
 
     /// Rows of `by` for `ids` in one statement, the IDs bound as one array

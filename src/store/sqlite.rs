@@ -119,12 +119,14 @@ impl SqliteStore {
             .max_connections(8)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Self {
+        let store = Self {
             read,
             write,
             signal: tokio::sync::watch::Sender::<u64>::new(0),
             _checkpoints: checkpoints,
-        })
+        };
+        store.rekey().await?;
+        Ok(store)
     }
 
     /// Rows of `by` for `ids`, as `IN` lists of up to 512 padded to a power

@@ -5,6 +5,7 @@ mod postgres;
 
 mod conformance;
 mod privacy;
+mod rekey;
 mod rights;
 mod search_sources;
 

@@ -11,6 +11,7 @@ mod lists;
 mod ops;
 mod privacy;
 mod reads;
+pub(crate) mod rekey;
 mod rights;
 mod sources;
 
@@ -19,6 +20,7 @@ pub(crate) use lists::{ByIds, ByLinks, Params, distinct, distinct_links, value_r
 pub(crate) use ops::impl_ops;
 pub(crate) use privacy::impl_privacy;
 pub(crate) use reads::impl_reads;
+pub(crate) use rekey::impl_rekey;
 pub(crate) use rights::impl_rights;
 pub(crate) use sources::impl_sources;
 
@@ -42,6 +44,7 @@ macro_rules! impl_store {
         $crate::store::sql::impl_privacy!($store, $db);
         $crate::store::sql::impl_rights!($store, $db);
         $crate::store::sql::impl_sources!($store, $db);
+        $crate::store::sql::impl_rekey!($store, $db);
 
         impl $store {
             /// `n` placeholders from parameter `first` in this backend's
