@@ -88,8 +88,10 @@ impl SpanTimes {
         }
     }
 
-    fn clear(&self) {
-        self.0.lock().unwrap().clear();
+    /// The spans closed so far, leaving none behind.
+    fn take(&self) -> Self {
+        let taken = std::mem::take(&mut *self.0.lock().unwrap());
+        Self(std::sync::Arc::new(std::sync::Mutex::new(taken)))
     }
 }
 
@@ -336,7 +338,8 @@ async fn main() -> anyhow::Result<()> {
     let first = size + store.run * (WARM + 2 * n);
     let tag = |t: &str| format!("{t}{}-", store.run);
     let spans = SpanTimes::default();
-    if std::env::args().any(|a| a == "--spans") {
+    let show_spans = std::env::args().any(|a| a == "--spans");
+    if show_spans {
         use tracing_subscriber::layer::SubscriberExt;
         tracing::subscriber::set_global_default(
             tracing_subscriber::registry()
@@ -358,7 +361,7 @@ async fn main() -> anyhow::Result<()> {
     for req in warm {
         submit(&mut client, req).await;
     }
-    spans.clear();
+    spans.take();
 
     // Latency: one caller, one record at a time.
     let mut times = Vec::with_capacity(n);
@@ -372,10 +375,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let sequential = started.elapsed();
     times.sort();
-    let timed_spans = spans.clone();
-    let spans_of_timed = SpanTimes(std::sync::Arc::new(std::sync::Mutex::new(std::mem::take(
-        &mut *timed_spans.0.lock().unwrap(),
-    ))));
+    let spans_of_timed = spans.take();
 
     // Throughput: several callers at once.
     let started = Instant::now();
@@ -447,7 +447,7 @@ async fn main() -> anyhow::Result<()> {
             .filter(|(_, c)| **c > 0)
             .collect::<Vec<_>>()
     );
-    if std::env::args().any(|a| a == "--spans") {
+    if show_spans {
         spans_of_timed.report();
     }
     Ok(())

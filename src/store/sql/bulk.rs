@@ -13,6 +13,29 @@ pub(crate) const CHUNK: usize = 64;
 macro_rules! impl_bulk {
     ($store:ty, $db:ty) => {
         impl $store {
+            /// Blocking keys as (key, system, local ID) rows, many to a
+            /// statement: the one writer of `link_keys`, for new links and
+            /// for a re-keying alike.
+            pub(crate) async fn insert_link_keys(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                keys: &[(&str, &str, &str)],
+            ) -> $crate::store::StoreResult<()> {
+                use $crate::store::sql::{bulk::CHUNK, value_rows};
+                for chunk in keys.chunks(CHUNK * 3) {
+                    let sql = format!(
+                        "INSERT INTO link_keys (match_key, system, local_id) VALUES {} \
+                         ON CONFLICT DO NOTHING",
+                        value_rows(Self::PARAMS, chunk.len(), 3)
+                    );
+                    let mut query = sqlx::query(&sql);
+                    for (key, system, local_id) in chunk {
+                        query = query.bind(*key).bind(*system).bind(*local_id);
+                    }
+                    query.execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
             /// Applies ops in order; consecutive inserts of customers, links,
             /// review tasks and saved requests go as multi-row statements
             /// (customers first, as links and tasks refer to them).
@@ -122,25 +145,15 @@ macro_rules! impl_bulk {
                     }
                     query.execute(&mut **tx).await?;
                 }
-                let keys: Vec<(&String, &$crate::record::DepartmentalRecord)> = links
+                let keys: Vec<(&str, &str, &str)> = links
                     .iter()
-                    .flat_map(|(_, _, record, matching)| matching.keys.iter().map(move |k| (k, *record)))
+                    .flat_map(|(_, _, record, matching)| {
+                        matching.keys.iter().map(move |k| {
+                            (k.as_str(), record.system.as_str(), record.local_id.as_str())
+                        })
+                    })
                     .collect();
-                for chunk in keys.chunks(CHUNK * 3) {
-                    let sql = format!(
-                        "INSERT INTO link_keys (match_key, system, local_id) VALUES {} \
-                         ON CONFLICT DO NOTHING",
-                        value_rows(Self::PARAMS, chunk.len(), 3)
-                    );
-                    let mut query = sqlx::query(&sql);
-                    for (key, record) in chunk {
-                        query = query
-                            .bind(*key)
-                            .bind(record.system.as_str())
-                            .bind(record.local_id.as_str());
-                    }
-                    query.execute(&mut **tx).await?;
-                }
+                Self::insert_link_keys(tx, &keys).await?;
                 let tasks: Vec<&$crate::review::ReviewTask> = ops
                     .iter()
                     .filter_map(|op| match op {

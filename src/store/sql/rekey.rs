@@ -18,7 +18,6 @@ macro_rules! impl_rekey {
             /// leaves the old keys and the old scheme, to run again.
             pub(crate) async fn rekey(&self) -> $crate::store::StoreResult<usize> {
                 use $crate::matching::{Subject, blocking};
-                use $crate::store::sql::{bulk::CHUNK, value_rows};
                 let mut tx = self.write.begin().await?;
                 let moved =
                     sqlx::query("UPDATE key_scheme SET version = $1 WHERE id = 1 AND version < $2")
@@ -29,6 +28,11 @@ macro_rules! impl_rekey {
                 if moved.rows_affected() == 0 {
                     return Ok(0);
                 }
+                // Every link is re-keyed below, in this transaction, so the
+                // old keys can all go at once.
+                sqlx::query("DELETE FROM link_keys")
+                    .execute(&mut *tx)
+                    .await?;
                 let mut after = (String::new(), String::new());
                 let mut done = 0;
                 loop {
@@ -48,26 +52,7 @@ macro_rules! impl_rekey {
                     };
                     after = (system.clone(), local_id.clone());
                     done += page.len();
-                    let mut by_system: std::collections::BTreeMap<&str, Vec<&str>> =
-                        Default::default();
-                    for (system, local_id, _) in &page {
-                        by_system.entry(system).or_default().push(local_id);
-                    }
-                    for (system, local_ids) in by_system {
-                        for chunk in local_ids.chunks(CHUNK * 4) {
-                            let sql = format!(
-                                "DELETE FROM link_keys WHERE system = {} AND local_id IN ({})",
-                                Self::PARAMS.one(1),
-                                Self::params(2, chunk.len())
-                            );
-                            let mut query = sqlx::query(&sql).bind(system);
-                            for id in chunk {
-                                query = query.bind(*id);
-                            }
-                            query.execute(&mut *tx).await?;
-                        }
-                    }
-                    let keys: Vec<(String, &str, &str)> = page
+                    let made: Vec<(String, &str, &str)> = page
                         .iter()
                         .flat_map(|(system, local_id, stored)| {
                             blocking::keys(&Subject::from_stored(stored))
@@ -75,18 +60,11 @@ macro_rules! impl_rekey {
                                 .map(move |k| (k, system.as_str(), local_id.as_str()))
                         })
                         .collect();
-                    for chunk in keys.chunks(CHUNK * 3) {
-                        let sql = format!(
-                            "INSERT INTO link_keys (match_key, system, local_id) VALUES {} \
-                             ON CONFLICT DO NOTHING",
-                            value_rows(Self::PARAMS, chunk.len(), 3)
-                        );
-                        let mut query = sqlx::query(&sql);
-                        for (key, system, local_id) in chunk {
-                            query = query.bind(key).bind(*system).bind(*local_id);
-                        }
-                        query.execute(&mut *tx).await?;
-                    }
+                    let keys: Vec<(&str, &str, &str)> = made
+                        .iter()
+                        .map(|(key, system, local_id)| (key.as_str(), *system, *local_id))
+                        .collect();
+                    Self::insert_link_keys(&mut tx, &keys).await?;
                 }
                 tx.commit().await?;
                 tracing::info!(
