@@ -145,6 +145,8 @@ async fn preload(url: &str, pop: &Population, size: usize, batch: usize) -> anyh
         store.apply(change).await?;
         i += batch;
     }
+    // As `scr-hub import` does after a load (PostgreSQL plans by them).
+    store.refresh_statistics().await?;
     Ok(())
 }
 
@@ -306,6 +308,79 @@ async fn indexed(url: &str, dir: &std::path::Path) -> anyhow::Result<Duration> {
     Ok(started.elapsed())
 }
 
+/// The newest outbox sequence, read on a connection of the bench's own
+/// (a second store would run a second SQLite checkpointer).
+enum Head {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl Head {
+    const SQL: &str = "SELECT COALESCE(MAX(seq), 0) FROM outbox";
+
+    async fn open(url: &str) -> anyhow::Result<Self> {
+        Ok(if url.starts_with("sqlite:") {
+            let options = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(url)?
+                .read_only(true);
+            Self::Sqlite(
+                sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(options)
+                    .await?,
+            )
+        } else {
+            Self::Postgres(
+                sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect(url)
+                    .await?,
+            )
+        })
+    }
+
+    async fn read(&self) -> sqlx::Result<i64> {
+        match self {
+            Self::Sqlite(pool) => sqlx::query_scalar(Self::SQL).fetch_one(pool).await,
+            Self::Postgres(pool) => sqlx::query_scalar(Self::SQL).fetch_one(pool).await,
+        }
+    }
+}
+
+/// How long after a change the search index has committed it, sampled
+/// every 20 ms until `stop`: the outbox head is noted, and the wait ends
+/// when the index's commit reaches it. (The server reloads its reader right
+/// after that commit.)
+async fn index_freshness(
+    url: String,
+    dir: std::path::PathBuf,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<Vec<Duration>> {
+    let head = Head::open(&url).await?;
+    let index = scr_hub::search::SearchIndex::open(&dir.join("index"))?;
+    let mut waiting: std::collections::VecDeque<(Instant, i64)> = Default::default();
+    let mut lags = Vec::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    while !*stop.borrow() || !waiting.is_empty() {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => {}
+        }
+        if !*stop.borrow() {
+            let seq = head.read().await?;
+            if waiting.back().is_none_or(|(_, last)| *last < seq) {
+                waiting.push_back((Instant::now(), seq));
+            }
+        }
+        let committed = index.committed_seq()?.unwrap_or(0);
+        while let Some((at, _)) = waiting.front().filter(|(_, seq)| *seq <= committed) {
+            lags.push(at.elapsed());
+            waiting.pop_front();
+        }
+    }
+    lags.sort();
+    Ok(lags)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let size = number("--size", 100_000);
@@ -342,9 +417,11 @@ async fn main() -> anyhow::Result<()> {
     if show_spans {
         use tracing_subscriber::layer::SubscriberExt;
         tracing::subscriber::set_global_default(
-            tracing_subscriber::registry()
-                .with(spans.clone())
-                .with(tracing_subscriber::filter::LevelFilter::INFO),
+            tracing_subscriber::registry().with(spans.clone()).with(
+                tracing_subscriber::filter::Targets::new()
+                    .with_default(tracing::Level::INFO)
+                    .with_target("scr_hub::store", tracing::Level::DEBUG),
+            ),
         )?;
     }
     let callers: Vec<(&str, Role, Option<&str>)> = SYSTEMS
@@ -364,6 +441,8 @@ async fn main() -> anyhow::Result<()> {
     spans.take();
 
     // Latency: one caller, one record at a time.
+    let (stop_watch, watching) = tokio::sync::watch::channel(false);
+    let freshness = tokio::spawn(index_freshness(url.clone(), dir.clone(), watching));
     let mut times = Vec::with_capacity(n);
     let mut outcomes = [0usize; 8];
     let started = Instant::now();
@@ -375,6 +454,8 @@ async fn main() -> anyhow::Result<()> {
     }
     let sequential = started.elapsed();
     times.sort();
+    let _ = stop_watch.send(true);
+    let freshness = freshness.await??;
     let spans_of_timed = spans.take();
 
     // Throughput: several callers at once.
@@ -431,6 +512,14 @@ async fn main() -> anyhow::Result<()> {
         "  latency max            {:>8.2} ms",
         ms(*times.last().unwrap())
     );
+    if let Some(last) = freshness.last() {
+        println!(
+            "  searchable after       {:>8.0} ms p50, {:.0} ms max ({} samples)",
+            ms(percentile(&freshness, 0.50)),
+            ms(*last),
+            freshness.len()
+        );
+    }
     println!(
         "  records/s, 1 caller    {:>8.0}",
         n as f64 / sequential.as_secs_f64()

@@ -90,6 +90,12 @@ impl Hub {
             .unwrap_or_else(|| Err(Error::Internal("no answer for the record".into())))
     }
 
+    /// After many records went in at once (an initial load): brings the
+    /// store's statistics up to date, so its plans fit the data it now holds.
+    pub async fn refresh_statistics(&self) -> Result<()> {
+        Ok(self.store.refresh_statistics().await?)
+    }
+
     /// SubmitRecord for each command, in order: each row's own answer (a
     /// refused or invalid row fails alone and leaves no trace), or an error
     /// when the store failed and nothing after the last commit was written.

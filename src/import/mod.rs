@@ -151,6 +151,10 @@ pub async fn run(
     let request_prefix = format!("import:{}", &sha[..16]);
     let mut rows_this_run = 0u64;
     let mut since_checkpoint = 0u64;
+    // Statistics are refreshed as this run's rows double (10k, 20k, 40k...)
+    // and at the end: plans made for a smaller store can turn key lookups
+    // into scans, and doubling keeps the refreshes' cost to a few.
+    let mut refresh_at = opts.checkpoint_rows.max(1);
     let mut interrupted = false;
     while let Some(batch) = batches.recv().await {
         let batch = batch?;
@@ -183,6 +187,10 @@ pub async fn run(
         progress.update(state.counts.rows_read);
         interrupted = interrupt.load(Ordering::Relaxed)
             || opts.stop_after.is_some_and(|n| rows_this_run >= n);
+        if rows_this_run >= refresh_at {
+            refresh_statistics(&hub).await;
+            refresh_at = rows_this_run * 2;
+        }
         if since_checkpoint >= opts.checkpoint_rows || interrupted {
             state.rejects_len = rejects.flush_len()?;
             checkpoint::save(&checkpoint_path, &state)?;
@@ -191,6 +199,9 @@ pub async fn run(
         if interrupted {
             break;
         }
+    }
+    if rows_this_run > 0 {
+        refresh_statistics(&hub).await;
     }
     if !interrupted {
         state.rejects_len = rejects.flush_len()?;
@@ -244,6 +255,13 @@ impl Outcome {
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+/// A failed refresh costs only speed: the load goes on.
+async fn refresh_statistics(hub: &Hub) {
+    if let Err(e) = hub.refresh_statistics().await {
+        tracing::warn!(error = %e, "refreshing the store's statistics failed");
     }
 }
 

@@ -94,6 +94,10 @@ pub trait Store: Send + Sync + 'static {
     /// Checks that the database answers.
     async fn ping(&self) -> StoreResult<()>;
 
+    /// Brings the query planner's statistics up to date after a bulk load,
+    /// where the database's own upkeep may lag or be switched off.
+    async fn refresh_statistics(&self) -> StoreResult<()>;
+
     async fn find_link(
         &self,
         system: &SystemCode,

@@ -123,6 +123,15 @@ impl PostgresStore {
             .await?)
     }
 
+    /// ANALYZE of the whole database (1.4 s at 1M customers). With stale
+    /// statistics after a 1M pre-load (autovacuum off), SubmitRecord p99 was
+    /// 31 ms and the search indexer's reads 308 ms a batch; after, 10 ms and
+    /// 4 ms.
+    async fn analyze(&self) -> super::StoreResult<()> {
+        sqlx::query("ANALYZE").execute(&self.write).await?;
+        Ok(())
+    }
+
     /// Identity values are handed out before commit, so two transactions can
     /// commit out of sequence order and a reader past the later one would
     /// skip the earlier. Event-writing transactions therefore take one lock

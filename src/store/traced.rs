@@ -147,6 +147,11 @@ impl Store for TracedStore {
         self.inner.customer_changes_after(after_seq, limit).await
     }
 
+    #[instrument(name = "store.refresh_statistics", skip_all, fields(db.system.name = self.system))]
+    async fn refresh_statistics(&self) -> StoreResult<()> {
+        self.inner.refresh_statistics().await
+    }
+
     #[instrument(name = "store.outbox_head", skip_all, fields(db.system.name = self.system))]
     async fn outbox_head(&self) -> StoreResult<i64> {
         self.inner.outbox_head().await

@@ -9,6 +9,7 @@ mod batch;
 mod cli;
 mod load;
 mod resume;
+mod statistics;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use scr_hub::clock::FixedClock;

@@ -206,6 +206,10 @@ macro_rules! impl_store {
                     .collect()
             }
 
+            async fn refresh_statistics(&self) -> $crate::store::StoreResult<()> {
+                self.analyze().await
+            }
+
             async fn outbox_head(&self) -> $crate::store::StoreResult<i64> {
                 let (seq,): (Option<i64>,) = sqlx::query_as("SELECT MAX(seq) FROM outbox")
                     .fetch_one(&self.read)
