@@ -5,7 +5,8 @@
 //! built as SubmitRecord builds them (the `Linker`'s matching index). Then
 //! a few thousand new records arrive: half another system's noisy copy of
 //! a pre-loaded person, half new people. Reports p50/p99 latency of one
-//! caller at a time, and records/s with several callers at once.
+//! caller at a time, how long its changes took to become searchable, and
+//! records/s with several callers at once.
 //!
 //! cargo bench --bench submit -- --size 100000 [--records 2000]
 //!     [--backend sqlite|postgres] (PostgreSQL: SCR_BENCH_POSTGRES_URL names
