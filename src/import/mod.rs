@@ -153,8 +153,9 @@ pub async fn run(
     let mut since_checkpoint = 0u64;
     // Statistics are refreshed as this run's rows double (10k, 20k, 40k...)
     // and at the end: plans made for a smaller store can turn key lookups
-    // into scans, and doubling keeps the refreshes' cost to a few.
-    let mut refresh_at = opts.checkpoint_rows.max(1);
+    // into scans, and doubling keeps the refreshes' cost to a few. The rows
+    // this run had at the last refresh:
+    let mut refreshed = 0u64;
     let mut interrupted = false;
     while let Some(batch) = batches.recv().await {
         let batch = batch?;
@@ -187,9 +188,9 @@ pub async fn run(
         progress.update(state.counts.rows_read);
         interrupted = interrupt.load(Ordering::Relaxed)
             || opts.stop_after.is_some_and(|n| rows_this_run >= n);
-        if rows_this_run >= refresh_at {
+        if rows_this_run >= (2 * refreshed).max(opts.checkpoint_rows) {
             refresh_statistics(&hub).await;
-            refresh_at = rows_this_run * 2;
+            refreshed = rows_this_run;
         }
         if since_checkpoint >= opts.checkpoint_rows || interrupted {
             state.rejects_len = rejects.flush_len()?;
@@ -200,7 +201,7 @@ pub async fn run(
             break;
         }
     }
-    if rows_this_run > 0 {
+    if rows_this_run > refreshed {
         refresh_statistics(&hub).await;
     }
     if !interrupted {

@@ -32,12 +32,17 @@ pub async fn hub(dir: &Path, pg: bool) -> Option<(Arc<Hub>, Arc<dyn Store>)> {
     } else {
         format!("sqlite://{}", dir.join("scr.db").display())
     };
-    let store = scr_hub::store::open(&url).await.unwrap();
+    Some(hub_on(&url).await)
+}
+
+/// A hub over the store at `url`.
+pub async fn hub_on(url: &str) -> (Arc<Hub>, Arc<dyn Store>) {
+    let store = scr_hub::store::open(url).await.unwrap();
     let clock = Arc::new(FixedClock(
         Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap(),
     ));
     let hub = Arc::new(Hub::new(store.clone(), clock, Vec::new()));
-    Some((hub, store))
+    (hub, store)
 }
 
 pub fn options(system: &str, file: &Path) -> ImportOptions {

@@ -3,12 +3,8 @@
 //! pre-load left SubmitRecord p99 at 31 ms and the search indexer's reads
 //! at 308 ms a batch.
 
-use crate::{import, options, postgres};
-use chrono::{TimeZone, Utc};
-use scr_hub::clock::FixedClock;
-use scr_hub::hub::Hub;
+use crate::{hub_on, import, options, postgres};
 use sqlx::Connection;
-use std::sync::Arc;
 
 /// Columns of `table` the planner holds statistics for.
 async fn analysed_columns(url: &str, table: &str) -> i64 {
@@ -25,11 +21,7 @@ async fn import_refreshes_postgres_statistics() {
     let Some(url) = postgres::fresh_database().await else {
         return;
     };
-    let store = scr_hub::store::open(&url).await.unwrap();
-    let clock = Arc::new(FixedClock(
-        Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap(),
-    ));
-    let hub = Arc::new(Hub::new(store, clock, Vec::new()));
+    let (hub, _) = hub_on(&url).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("libraries.csv");
     std::fs::write(
