@@ -61,8 +61,14 @@ pub async fn search(app: &TestApp, request: pb::SearchCustomersRequest) -> Vec<p
         .hits
 }
 
-/// Polls (up to 1 s, the issue's bound) until `id` is the first hit.
-pub async fn first_hit_within_a_second(
+/// How long a test waits for the indexer. A bound on correctness, not a
+/// speed target: a loaded CI machine can take longer than the search
+/// issue's one second, which the submit bench measures ("searchable
+/// after").
+pub const INDEXED_WITHIN: Duration = Duration::from_secs(10);
+
+/// Polls (up to `INDEXED_WITHIN`) until `id` is the first hit.
+pub async fn first_hit_once_indexed(
     app: &TestApp,
     request: pb::SearchCustomersRequest,
     id: &str,
@@ -70,7 +76,7 @@ pub async fn first_hit_within_a_second(
     first_hit_such_that(app, request, |h| h.customer_id == id).await
 }
 
-/// Polls (up to 1 s) until the first hit satisfies `want`.
+/// Polls (up to `INDEXED_WITHIN`) until the first hit satisfies `want`.
 pub async fn first_hit_such_that(
     app: &TestApp,
     request: pb::SearchCustomersRequest,
@@ -83,8 +89,8 @@ pub async fn first_hit_such_that(
             return first.clone();
         }
         assert!(
-            start.elapsed() < Duration::from_secs(1),
-            "{:?}: not the first hit within 1 s: {hits:?}",
+            start.elapsed() < INDEXED_WITHIN,
+            "{:?}: not the first hit within {INDEXED_WITHIN:?}: {hits:?}",
             request.query
         );
         tokio::time::sleep(Duration::from_millis(25)).await;
@@ -139,7 +145,7 @@ async fn agents_find_callers_however_they_were_heard() {
     let app = spawn_app().await;
     let (amelia, robert, _) = seed(&app).await;
 
-    let hit = first_hit_within_a_second(&app, query("Amelai Okafor"), &amelia).await;
+    let hit = first_hit_once_indexed(&app, query("Amelai Okafor"), &amelia).await;
     assert_eq!(hit.given_name, "Amelia");
     assert_eq!(hit.family_name, "Okafor");
     assert_eq!(hit.date_of_birth, "1984-06-02");
@@ -154,7 +160,7 @@ async fn agents_find_callers_however_they_were_heard() {
     );
     assert!(hit.reasons.contains(&"family:exact".to_string()));
 
-    let hit = first_hit_within_a_second(&app, query("Bob Smith 12/03/1980"), &robert).await;
+    let hit = first_hit_once_indexed(&app, query("Bob Smith 12/03/1980"), &robert).await;
     assert!(
         hit.reasons.contains(&"given:nickname".to_string()),
         "{:?}",
@@ -169,15 +175,15 @@ async fn agents_find_callers_however_they_were_heard() {
         "rob smith b15",
         "Robert Smith B15 2TT",
     ] {
-        first_hit_within_a_second(&app, query(text), &robert).await;
+        first_hit_once_indexed(&app, query(text), &robert).await;
     }
-    let hit = first_hit_within_a_second(&app, query("Okafor B15"), &amelia).await;
+    let hit = first_hit_once_indexed(&app, query("Okafor B15"), &amelia).await;
     assert!(
         hit.reasons.contains(&"postcode:outward".to_string()),
         "{:?}",
         hit.reasons
     );
-    first_hit_within_a_second(&app, query("Okafor 2 June 1984"), &amelia).await;
+    first_hit_once_indexed(&app, query("Okafor 2 June 1984"), &amelia).await;
 
     // Structured fields, partial postcode to the sector.
     let mut structured = query("");
@@ -187,7 +193,7 @@ async fn agents_find_callers_however_they_were_heard() {
         postcode: "B15 2".into(),
         address: "3 High St".into(),
     });
-    let hit = first_hit_within_a_second(&app, structured, &robert).await;
+    let hit = first_hit_once_indexed(&app, structured, &robert).await;
     assert!(hit.reasons[0] == "family:fuzzy" || hit.reasons[0] == "family:phonetic");
     for reason in ["dob:exact", "postcode:sector", "address:exact"] {
         assert!(
@@ -200,10 +206,10 @@ async fn agents_find_callers_however_they_were_heard() {
 }
 
 #[tokio::test]
-async fn a_change_of_address_is_searchable_within_a_second() {
+async fn a_change_of_address_becomes_searchable() {
     let app = spawn_app().await;
     let (amelia, _, _) = seed(&app).await;
-    first_hit_within_a_second(&app, query("Okafor B15 3DH"), &amelia).await;
+    first_hit_once_indexed(&app, query("Okafor B15 3DH"), &amelia).await;
     app.records()
         .change_address(authed(
             "agent",
@@ -229,7 +235,7 @@ async fn a_change_of_address_is_searchable_within_a_second() {
     .await;
     assert!(hit.reasons.contains(&"postcode:exact".to_string()));
     // The old postcode still finds her, as an earlier address.
-    let hit = first_hit_within_a_second(&app, query("Okafor B15 3DH"), &amelia).await;
+    let hit = first_hit_once_indexed(&app, query("Okafor B15 3DH"), &amelia).await;
     assert!(
         hit.reasons.contains(&"previous_postcode:exact".to_string()),
         "{:?}",
@@ -333,7 +339,7 @@ async fn pages_follow_each_other() {
             .into_inner();
         seen.extend(response.hits.into_iter().map(|h| h.customer_id));
         if response.next_page_token.is_empty() {
-            if seen.len() == ids.len() || start.elapsed() > Duration::from_secs(1) {
+            if seen.len() == ids.len() || start.elapsed() > INDEXED_WITHIN {
                 break;
             }
             // The indexer had not caught up yet: start again.
@@ -356,8 +362,8 @@ async fn search_on_postgres() {
         return;
     };
     let (amelia, robert, _) = seed(&app).await;
-    first_hit_within_a_second(&app, query("Bobby Smiht 12/03/1980"), &robert).await;
-    first_hit_within_a_second(&app, query("okafor amelia b15 3"), &amelia).await;
+    first_hit_once_indexed(&app, query("Bobby Smiht 12/03/1980"), &robert).await;
+    first_hit_once_indexed(&app, query("okafor amelia b15 3"), &amelia).await;
     app.stop().await;
 }
 
@@ -382,12 +388,12 @@ async fn a_lost_index_is_rebuilt_from_the_store() {
     let index_dir = settings.index_dir();
     let mut app = start(settings.clone(), data_dir).await;
     let (_, robert, _) = seed(&app).await;
-    first_hit_within_a_second(&app, query("Bob Smith"), &robert).await;
+    first_hit_once_indexed(&app, query("Bob Smith"), &robert).await;
     let data_dir = std::mem::replace(&mut app.data_dir, tempfile::tempdir().unwrap());
     app.stop().await;
 
     std::fs::remove_dir_all(&index_dir).unwrap();
     let app = start(settings, data_dir).await;
-    first_hit_within_a_second(&app, query("Bob Smith"), &robert).await;
+    first_hit_once_indexed(&app, query("Bob Smith"), &robert).await;
     app.stop().await;
 }

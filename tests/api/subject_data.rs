@@ -1,7 +1,7 @@
 //! The DPO's export, rectification and objections over gRPC.
 
 use crate::helpers::*;
-use crate::search::{first_hit_within_a_second, person, query, submit_person};
+use crate::search::{first_hit_once_indexed, person, query, submit_person};
 use scr_hub::api::pb;
 use tonic::Code;
 
@@ -299,7 +299,7 @@ async fn rectification_is_validated_applies_the_minors_rule_and_is_searchable() 
         customer.date_of_birth, "1984-06-02",
         "refused changes left nothing behind"
     );
-    first_hit_within_a_second(&app, query("Amelia Okonkwo B15 3DH"), &id).await;
+    first_hit_once_indexed(&app, query("Amelia Okonkwo B15 3DH"), &id).await;
     app.stop().await;
 }
 
