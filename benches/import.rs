@@ -6,11 +6,17 @@
 //! against the generator's truth.
 //!
 //! cargo bench --bench import -- [--rows 100000] [--postgres URL] [--keep DIR]
-//!     [--train-after K]
+//!     [--train-after K] [--batch-rows N] [--spans]
 //!
 //! `--train-after K` re-estimates the match weights (EM, as `scr-hub
 //! train-weights` does) from what the first K systems loaded, and matches the
 //! remaining systems with them.
+//!
+//! `--batch-rows N` sets rows per transaction (`scr-hub import
+//! --batch-rows`; its default otherwise).
+//!
+//! `--spans` prints where the time went: each store call and the hub's
+//! indexing and planning, as counts, percentiles and totals.
 //!
 //! `--postgres URL` names a server; a fresh database is made there.
 //!
@@ -22,6 +28,7 @@
 mod common;
 
 use common::arg;
+use common::spans::SpanTimes;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use rand::rngs::StdRng;
@@ -174,6 +181,12 @@ async fn main() -> anyhow::Result<()> {
     ));
     let mut hub = Arc::new(Hub::new(store.clone(), clock.clone(), Vec::new()));
     let train_after: Option<usize> = arg("--train-after").map(|v| v.parse()).transpose()?;
+    let batch_rows: Option<usize> = arg("--batch-rows").map(|v| v.parse()).transpose()?;
+    let spans = if std::env::args().any(|a| a == "--spans") {
+        Some(SpanTimes::install()?)
+    } else {
+        None
+    };
     let started = Instant::now();
     let mut read = 0;
     for (n, system) in SYSTEMS.into_iter().enumerate() {
@@ -198,6 +211,9 @@ async fn main() -> anyhow::Result<()> {
             today,
         );
         opts.progress = ProgressMode::Quiet;
+        if let Some(n) = batch_rows {
+            opts.batch_rows = n.max(1);
+        }
         let t = Instant::now();
         let s = scr_hub::import::run(hub.clone(), opts, Arc::new(AtomicBool::new(false))).await?;
         read += s.counts.rows_read;
@@ -212,6 +228,10 @@ async fn main() -> anyhow::Result<()> {
             s.counts.rejected,
             s.counts.minors_refused,
         );
+        // Each system's own: the later ones match against a bigger store.
+        if let Some(spans) = &spans {
+            spans.take().report();
+        }
     }
     let elapsed = started.elapsed().as_secs_f64();
     println!(

@@ -17,6 +17,7 @@
 
 mod common;
 
+use common::spans::{SpanTimes, ms, percentile};
 use common::{arg, number};
 
 use rand::rngs::StdRng;
@@ -37,73 +38,6 @@ use tonic::transport::Channel;
 const WARM: usize = 100;
 /// Runs that may reuse one kept store, each with people of its own.
 const KEPT_RUNS: usize = 20;
-
-/// Wall time of every closed span by name (`--spans`): where a
-/// SubmitRecord's time goes, call by call (span names and durations only).
-#[derive(Clone, Default)]
-struct SpanTimes(
-    std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<&'static str, Vec<Duration>>>>,
-);
-
-struct Opened(Instant);
-
-impl<S> tracing_subscriber::Layer<S> for SpanTimes
-where
-    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
-{
-    fn on_new_span(
-        &self,
-        _: &tracing::span::Attributes<'_>,
-        id: &tracing::span::Id,
-        ctx: tracing_subscriber::layer::Context<'_, S>,
-    ) {
-        if let Some(span) = ctx.span(id) {
-            span.extensions_mut().insert(Opened(Instant::now()));
-        }
-    }
-
-    fn on_close(&self, id: tracing::span::Id, ctx: tracing_subscriber::layer::Context<'_, S>) {
-        if let Some(span) = ctx.span(&id)
-            && let Some(Opened(at)) = span.extensions().get::<Opened>()
-        {
-            let mut times = self.0.lock().unwrap();
-            times.entry(span.name()).or_default().push(at.elapsed());
-        }
-    }
-}
-
-impl SpanTimes {
-    fn report(&self) {
-        let times = self.0.lock().unwrap();
-        println!("  spans (count, p50, p99, max in ms):");
-        for (name, list) in times.iter() {
-            let mut list = list.clone();
-            list.sort();
-            println!(
-                "    {name:<32} {:>6} {:>8.2} {:>8.2} {:>8.2}",
-                list.len(),
-                ms(percentile(&list, 0.5)),
-                ms(percentile(&list, 0.99)),
-                ms(*list.last().unwrap())
-            );
-        }
-    }
-
-    /// The spans closed so far, leaving none behind.
-    fn take(&self) -> Self {
-        let taken = std::mem::take(&mut *self.0.lock().unwrap());
-        Self(std::sync::Arc::new(std::sync::Mutex::new(taken)))
-    }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
 
 /// Person `i` as system `s` holds it, under a local ID of `tag`.
 fn record(rng: &mut StdRng, pop: &Population, i: usize, s: usize, tag: &str) -> DepartmentalRecord {
@@ -413,18 +347,12 @@ async fn main() -> anyhow::Result<()> {
     // Each run of a kept store submits people and IDs of its own.
     let first = size + store.run * (WARM + 2 * n);
     let tag = |t: &str| format!("{t}{}-", store.run);
-    let spans = SpanTimes::default();
     let show_spans = std::env::args().any(|a| a == "--spans");
-    if show_spans {
-        use tracing_subscriber::layer::SubscriberExt;
-        tracing::subscriber::set_global_default(
-            tracing_subscriber::registry().with(spans.clone()).with(
-                tracing_subscriber::filter::Targets::new()
-                    .with_default(tracing::Level::INFO)
-                    .with_target("scr_hub::store", tracing::Level::DEBUG),
-            ),
-        )?;
-    }
+    let spans = if show_spans {
+        SpanTimes::install()?
+    } else {
+        SpanTimes::default()
+    };
     let callers: Vec<(&str, Role, Option<&str>)> = SYSTEMS
         .iter()
         .map(|system| (*system, Role::Department, Some(*system)))

@@ -1,6 +1,9 @@
 //! What the benchmarks share: the real server started in-process on a
 //! loopback port, and a fresh PostgreSQL database.
 
+#[allow(dead_code)] // only some benchmarks take --spans
+pub mod spans;
+
 use scr_hub::app::App;
 use scr_hub::auth::{Caller, Role, token_hash};
 use scr_hub::config::{LogFormat, Settings};

@@ -330,7 +330,7 @@ impl Hub {
             .map(|&i| (rows[i].record.clone(), rows[i].holding.clone()))
             .collect();
         let linker = self.linker.clone();
-        let indexed: Vec<NewRecord> = blocking(move || {
+        let indexed: Vec<NewRecord> = blocking(tracing::debug_span!("hub.index"), move || {
             inputs
                 .into_iter()
                 .map(|(record, holding)| NewRecord {
@@ -349,7 +349,7 @@ impl Hub {
         let found = self.candidates(&wanted).await?;
         let linker = self.linker.clone();
         let planner_caller = caller.clone();
-        let (results, mut change) = blocking(move || {
+        let (results, mut change) = blocking(tracing::debug_span!("hub.plan"), move || {
             let mut planner = Planner::new(&linker, &planner_caller, now, &found, PER_KEY_LIMIT);
             let mut change = Change::default();
             let results: Vec<SubmitResult> = indexed
@@ -462,9 +462,13 @@ fn linked_ref(record: &DepartmentalRecord) -> LinkRef {
     }
 }
 
-/// CPU work over ~0.5 ms (indexing, matching a batch) off the async runtime.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(work)
+/// CPU work over ~0.5 ms (indexing, matching a batch) off the async runtime,
+/// in `span` (a debug span: the benchmarks' `--spans` time it).
+async fn blocking<T: Send + 'static>(
+    span: tracing::Span,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(move || span.in_scope(work))
         .await
         .map_err(|e| Error::Internal(format!("planning task failed: {e}")))
 }

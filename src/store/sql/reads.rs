@@ -139,7 +139,10 @@ macro_rules! impl_reads {
                 per_key_limit: i64,
             ) -> $crate::store::StoreResult<$crate::store::KeyMembers> {
                 let mut out = $crate::store::KeyMembers::default();
-                let mut at: std::collections::HashMap<(String, String), usize> = Default::default();
+                // Holder ("system\u{1f}local_id", as listed) -> index in
+                // `out.links`: a holder met again under another key costs a
+                // lookup, not two new strings.
+                let mut at: std::collections::HashMap<String, usize> = Default::default();
                 // Each key's holders, from the key index alone and no
                 // further than one past the limit, as one row per key: a
                 // key too common to tell people apart costs 201 index
@@ -175,16 +178,17 @@ macro_rules! impl_reads {
                         }
                         let mut members = Vec::with_capacity(held.len());
                         for h in held {
-                            let (system, local_id) = h.split_once('\u{1f}').ok_or_else(|| {
-                                $crate::store::StoreError::Internal("a key holder without its system".into())
-                            })?;
-                            let next = out.links.len();
-                            let i = *at
-                                .entry((system.to_owned(), local_id.to_owned()))
-                                .or_insert(next);
-                            if i == next {
-                                out.links.push($crate::store::rows::link_ref(system, local_id)?);
-                            }
+                            let i = match at.get(h) {
+                                Some(&i) => i,
+                                None => {
+                                    let (system, local_id) = h.split_once('\u{1f}').ok_or_else(|| {
+                                        $crate::store::StoreError::Internal("a key holder without its system".into())
+                                    })?;
+                                    out.links.push($crate::store::rows::link_ref(system, local_id)?);
+                                    at.insert(h.to_owned(), out.links.len() - 1);
+                                    out.links.len() - 1
+                                }
+                            };
                             members.push(i);
                         }
                         out.by_key.insert(key, members);
