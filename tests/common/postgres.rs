@@ -58,7 +58,8 @@ async fn drop_stale(conn: &mut sqlx::PgConnection, now: u64) {
             .and_then(|rest| rest.split_once('_'))
             .and_then(|(secs, _)| secs.parse::<u64>().ok());
         if made.is_none_or(|made| made + STALE_AFTER_SECS < now) {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+            let quoted = name.replace('"', "\"\"");
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{quoted}\""))
                 .execute(&mut *conn)
                 .await;
         }
