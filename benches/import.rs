@@ -23,7 +23,7 @@
 //! `--keep DIR` leaves the CSVs and `truth.csv` there (for the Splink
 //! baseline, bench/splink_baseline.py).
 
-// Only `fresh_postgres` is used here.
+// Not the in-process server: only `arg`, `fresh_postgres` and `spans`.
 #[allow(dead_code)]
 mod common;
 

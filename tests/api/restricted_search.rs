@@ -20,8 +20,8 @@ async fn ids_found(app: &TestApp, token: &str, text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Polls (up to `INDEXED_WITHIN`) until `token`'s search for `text` does (or does not)
-/// show `id`.
+/// Polls (up to `INDEXED_WITHIN`) until `token`'s search for `text` does
+/// (or does not) show `id`.
 async fn shown_once_indexed(app: &TestApp, token: &str, text: &str, id: &str, shown: bool) {
     let start = Instant::now();
     loop {

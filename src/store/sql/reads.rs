@@ -184,9 +184,10 @@ macro_rules! impl_reads {
                                     let (system, local_id) = h.split_once('\u{1f}').ok_or_else(|| {
                                         $crate::store::StoreError::Internal("a key holder without its system".into())
                                     })?;
+                                    let i = out.links.len();
                                     out.links.push($crate::store::rows::link_ref(system, local_id)?);
-                                    at.insert(h.to_owned(), out.links.len() - 1);
-                                    out.links.len() - 1
+                                    at.insert(h.to_owned(), i);
+                                    i
                                 }
                             };
                             members.push(i);
