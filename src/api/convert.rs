@@ -4,9 +4,10 @@
 use super::pb;
 use crate::auth::Role;
 use crate::error::{Error, Result};
+use crate::policy::view::CustomerView;
 use crate::record::{
-    Address, BirthDate, Customer, CustomerId, DepartmentalRecord, Gender, Link, LocalId, Person,
-    PersonName, PreviousAddress, SystemCode, Violations,
+    Address, BirthDate, CustomerId, DepartmentalRecord, Gender, Link, LocalId, Person, PersonName,
+    PreviousAddress, SystemCode, Violations,
 };
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
@@ -173,15 +174,25 @@ pub fn link_to_pb(link: Link) -> pb::Link {
     }
 }
 
-pub fn customer_to_pb(customer: Customer) -> pb::Customer {
+/// A customer as the caller may see it (`policy::view`), rendered.
+pub fn customer_to_pb(
+    id: &CustomerId,
+    view: CustomerView,
+    merged_from: Option<&CustomerId>,
+) -> pb::Customer {
+    let CustomerView {
+        person,
+        previous_addresses,
+        links,
+    } = view;
     let Person {
         name,
         date_of_birth,
         gender,
         address,
-    } = customer.person;
+    } = person;
     pb::Customer {
-        customer_id: customer.id.as_str().to_owned(),
+        customer_id: id.as_str().to_owned(),
         name: Some(pb::PersonName {
             given: name.given,
             middle: name.middle.unwrap_or_default(),
@@ -190,16 +201,17 @@ pub fn customer_to_pb(customer: Customer) -> pb::Customer {
         date_of_birth: date_of_birth.to_string(),
         gender: gender_to_pb(gender).into(),
         address: Some(address_to_pb(address)),
-        previous_addresses: customer
-            .previous_addresses
+        previous_addresses: previous_addresses
             .into_iter()
             .map(|PreviousAddress { address, until }| pb::PreviousAddress {
                 address: Some(address_to_pb(address)),
                 until: timestamp(until),
             })
             .collect(),
-        links: customer.links.into_iter().map(link_to_pb).collect(),
-        merged_from: String::new(),
+        links: links.into_iter().map(link_to_pb).collect(),
+        merged_from: merged_from
+            .map(|m| m.as_str().to_owned())
+            .unwrap_or_default(),
     }
 }
 
@@ -220,18 +232,6 @@ pub fn candidate_score_to_pb(c: crate::review::CandidateScore) -> pb::CandidateS
             .collect(),
         total: c.total,
         note: c.note.unwrap_or_default(),
-    }
-}
-
-pub fn explanation_to_pb(e: crate::review::Explanation) -> pb::MatchExplanation {
-    pb::MatchExplanation {
-        candidates: e
-            .candidates
-            .into_iter()
-            .map(candidate_score_to_pb)
-            .collect(),
-        link_threshold: e.link_threshold,
-        review_threshold: e.review_threshold,
     }
 }
 

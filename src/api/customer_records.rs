@@ -2,7 +2,6 @@
 
 use super::auth::caller;
 use super::{convert, into_status, pb};
-use crate::auth::Role;
 use crate::error::Error;
 use crate::hub::{ChangeAddress, Hub, ShareWith, SubmitOutcome, SubmitRecord};
 use crate::record::LocalId;
@@ -65,8 +64,6 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
         Ok(Response::new(pb::SubmitRecordResponse {
             customer_id: result.customer_id.as_str().to_owned(),
             outcome: outcome.into(),
-            explanation: Some(convert::explanation_to_pb(result.explanation)),
-            review_task_ids: result.review_task_ids,
         }))
     }
 
@@ -85,12 +82,11 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
             .get_customer(&caller, &id, &purpose)
             .await
             .map_err(into_status)?;
-        let mut customer = convert::customer_to_pb(read.customer);
-        customer.merged_from = read
-            .merged_from
-            .map(|m| m.as_str().to_owned())
-            .unwrap_or_default();
-        Ok(Response::new(customer))
+        Ok(Response::new(convert::customer_to_pb(
+            &read.customer_id,
+            read.view,
+            read.merged_from.as_ref(),
+        )))
     }
 
     async fn resolve_link(
@@ -184,10 +180,8 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
             )
             .await
             .map_err(into_status)?;
-        // Other departments' links are not a department's business.
-        let names = |systems: &[crate::record::SystemCode]| match caller.role {
-            Role::Department => Vec::new(),
-            _ => systems.iter().map(|s| s.as_str().to_owned()).collect(),
+        let names = |systems: &[crate::record::SystemCode]| {
+            systems.iter().map(|s| s.as_str().to_owned()).collect()
         };
         Ok(Response::new(pb::ChangeAddressResponse {
             customer_id: result.customer_id.as_str().to_owned(),

@@ -138,7 +138,7 @@ impl pb::match_review_server::MatchReview for MatchReviewApi {
             .await
             .map_err(into_status)?;
         Ok(Response::new(pb::MergeCustomersResponse {
-            survivor: Some(convert::customer_to_pb(customer)),
+            survivor: Some(convert::customer_to_pb(&customer.0, customer.1, None)),
         }))
     }
 
@@ -167,8 +167,8 @@ impl pb::match_review_server::MatchReview for MatchReviewApi {
             .await
             .map_err(into_status)?;
         Ok(Response::new(pb::SplitCustomerResponse {
-            remaining: Some(convert::customer_to_pb(remaining)),
-            split_off: Some(convert::customer_to_pb(split_off)),
+            remaining: Some(convert::customer_to_pb(&remaining.0, remaining.1, None)),
+            split_off: Some(convert::customer_to_pb(&split_off.0, split_off.1, None)),
         }))
     }
 }

@@ -151,7 +151,11 @@ impl pb::subject_rights_server::SubjectRights for SubjectRightsApi {
             .rectify_customer(&caller, cmd)
             .await
             .map_err(into_status)?;
-        Ok(Response::new(convert::customer_to_pb(customer)))
+        Ok(Response::new(convert::customer_to_pb(
+            &customer.0,
+            customer.1,
+            None,
+        )))
     }
 
     async fn record_objection(

@@ -7,8 +7,10 @@ use crate::auth::{Caller, Role};
 use crate::consent::{ConsentEvent, ConsentScope, Evidence, in_force};
 use crate::error::{Error, Result};
 use crate::policy::propagation::{EventKind, Restrictions, route_address_change};
+use crate::policy::view::{Standing, answer_detail};
 use crate::policy::{Action, authorize};
 use crate::record::{Address, Customer, CustomerId, PreviousAddress, SystemCode};
+use crate::review::LinkRef;
 use crate::store::{Change, NewEvent, Op};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -55,7 +57,7 @@ impl Hub {
         let scope = format!("change_address:{}", caller.name);
         let fingerprint = fingerprint(&cmd)?;
         let _guard = self.lock_keys(&[cmd.customer_id.as_str()]).await;
-        let result = self
+        let mut result: AddressChangeResult = self
             .run_idempotent(&scope, cmd.request_id.as_deref(), &fingerprint, || {
                 self.plan_address_change(caller, &cmd)
             })
@@ -66,6 +68,10 @@ impl Hub {
             withheld = result.withheld.len(),
             "address changed"
         );
+        if !answer_detail(caller).other_services {
+            result.notified.clear();
+            result.withheld.clear();
+        }
         Ok(result)
     }
 
@@ -74,16 +80,9 @@ impl Hub {
         caller: &Caller,
         cmd: &ChangeAddress,
     ) -> Result<(AddressChangeResult, Change)> {
-        let customer = self.current_customer(&cmd.customer_id).await?;
-        self.check_visible(caller, &customer, || format!("customer {}", customer.id))
-            .await?;
+        authorize(caller, Action::ChangeAddress)?;
+        let (customer, standing) = self.current_customer(caller, &cmd.customer_id).await?;
         let linked = customer.linked_systems();
-        authorize(
-            caller,
-            Action::ChangeAddress {
-                linked_systems: &linked,
-            },
-        )?;
         let earliest = customer.person.date_of_birth.date();
         let latest = self.clock.today() + chrono::Days::new(366);
         if cmd.effective_date < earliest || cmd.effective_date > latest {
@@ -139,6 +138,7 @@ impl Hub {
                 }),
                 at: now,
             });
+
             let objected = self.objects_to_address_sharing(&customer.id).await?;
             let (events, notified, withheld) = self.address_events(
                 &customer,
@@ -151,6 +151,10 @@ impl Hub {
             change.events.extend(events);
             (notified, withheld)
         };
+        if let Standing::Holder(system) = &standing {
+            self.supply_address(&customer, system, &cmd.new_address, &mut change)
+                .await?;
+        }
         change
             .audit
             .push(self.audit(caller, "change_address", Some(&customer.id), None));
@@ -160,6 +164,40 @@ impl Hub {
             withheld,
         };
         Ok((result, change))
+    }
+
+    /// A department that reports a move has supplied that address: its own
+    /// records of the person take it, so its reads show it and its matching
+    /// keys follow the person.
+    async fn supply_address(
+        &self,
+        customer: &Customer,
+        system: &SystemCode,
+        address: &Address,
+        change: &mut Change,
+    ) -> Result<()> {
+        let own: Vec<LinkRef> = customer
+            .links
+            .iter()
+            .filter(|l| &l.system == system)
+            .map(|l| LinkRef {
+                system: l.system.clone(),
+                local_id: l.local_id.clone(),
+            })
+            .collect();
+        for linked in self.store.find_links(&own).await? {
+            if linked.customer_id != customer.id || linked.record.person.address == *address {
+                continue;
+            }
+            let mut record = linked.record;
+            record.person.address = address.clone();
+            change.ops.push(Op::UpdateLinkRecord {
+                matching: self.linker.index(&record.person),
+                record,
+                at: self.clock.now(),
+            });
+        }
+        Ok(())
     }
 
     /// The address_changed events for a customer's new address, routed by

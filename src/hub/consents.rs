@@ -4,6 +4,7 @@ use super::Hub;
 use crate::auth::Caller;
 use crate::consent::{ConsentEvent, ConsentScope, Evidence};
 use crate::error::Result;
+use crate::policy::view::visible_consents;
 use crate::policy::{Action, authorize};
 use crate::record::{CustomerId, SystemCode};
 use crate::store::{Change, Op};
@@ -26,16 +27,8 @@ impl Hub {
         granted: bool,
         evidence: Evidence,
     ) -> Result<ConsentEvent> {
-        let customer = self.current_customer(customer_id).await?;
-        self.check_visible(caller, &customer, || format!("customer {customer_id}"))
-            .await?;
-        let linked = customer.linked_systems();
-        authorize(
-            caller,
-            Action::ManageConsent {
-                linked_systems: &linked,
-            },
-        )?;
+        authorize(caller, Action::ManageConsent)?;
+        let (customer, _) = self.current_customer(caller, customer_id).await?;
         let event = ConsentEvent {
             customer_id: customer.id.clone(),
             system,
@@ -65,17 +58,12 @@ impl Hub {
         caller: &Caller,
         customer_id: &CustomerId,
     ) -> Result<ConsentList> {
-        let customer = self.customer(customer_id).await?;
-        self.check_visible(caller, &customer, || format!("customer {customer_id}"))
+        authorize(caller, Action::ManageConsent)?;
+        let (customer, _) = self.survivor(customer_id).await?;
+        let standing = self
+            .standing(caller, &customer, || format!("customer {customer_id}"))
             .await?;
-        let linked = customer.linked_systems();
-        authorize(
-            caller,
-            Action::ManageConsent {
-                linked_systems: &linked,
-            },
-        )?;
-        let history = self.store.consent_history(&customer.id).await?;
+        let history = visible_consents(&standing, self.store.consent_history(&customer.id).await?);
         let systems = crate::consent::in_force(&history, ConsentScope::AddressChanges);
         let mut in_force: Vec<ConsentEvent> = Vec::new();
         for event in history.iter().rev() {

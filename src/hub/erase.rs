@@ -28,7 +28,7 @@ impl Hub {
         authorize(caller, Action::SubjectRights)?;
         let reason = parse_reason(reason)?;
         let _guard = self.lock_keys(&[id.as_str()]).await;
-        let customer = self.current_customer(id).await?;
+        let (customer, _) = self.current_customer(caller, id).await?;
         if customer.flags.legal_hold.is_some() {
             return Err(Error::FailedPrecondition {
                 reason: "LEGAL_HOLD",

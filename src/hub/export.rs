@@ -29,18 +29,10 @@ impl Hub {
         id: &CustomerId,
     ) -> Result<SubjectExport> {
         authorize(caller, Action::SubjectRights)?;
-        let mut customer = self.customer(id).await?;
-        let mut merged_from = None;
-        for _ in 0..8 {
-            let Some(survivor) = customer.merged_into.clone() else {
-                break;
-            };
-            merged_from.get_or_insert_with(|| id.clone());
-            customer = self.customer(&survivor).await?;
-        }
-        if customer.merged_into.is_some() {
-            return Err(Error::Internal("merge chain too long".into()));
-        }
+        let (customer, merged_from) = self.survivor(id).await?;
+        // The controller's standing: everything held goes into the export.
+        self.standing(caller, &customer, || format!("customer {id}"))
+            .await?;
         let mut change = Change::default();
         change.audit.push(self.audit(
             caller,

@@ -4,7 +4,7 @@
 //! batch decides exactly as the same records submitted one by one. Pure: no
 //! I/O, so the hub runs it off the async runtime.
 
-use super::linkage::{LinkDecision, LinkOutcome, Linker, MAX_REVIEW_CANDIDATES};
+use super::linkage::{LinkOutcome, Linker, MAX_REVIEW_CANDIDATES};
 use super::submit::{SubmitOutcome, SubmitResult};
 use super::{audit_entry, outbox_events};
 use crate::auth::Caller;
@@ -13,10 +13,10 @@ use crate::policy::may_match_into;
 use crate::policy::minors::Holding;
 use crate::policy::propagation::{EventKind, route};
 use crate::record::{Customer, CustomerId, DepartmentalRecord, Flags, Link};
-use crate::review::{CandidateScore, Explanation, LinkRef, ReviewStatus, ReviewTask};
+use crate::review::{CandidateScore, LinkRef, ReviewStatus, ReviewTask};
 use crate::store::{CandidateRecord, Change, KeyMembers, KeyedCandidates, MatchIndex, Op};
 use chrono::{DateTime, Utc};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// A record new to the hub, with its matching index.
 pub(super) struct NewRecord {
@@ -129,7 +129,7 @@ impl<'a> Planner<'a> {
         };
         let me = Subject::from_stored(&index.normalised);
         let flags = holding_flags(&holding);
-        let (decision, visible, linked_flags) = {
+        let (decision, linked_flags) = {
             let candidates: Vec<Source> = sources
                 .into_iter()
                 .filter(|s| may_match_into(&self.record(*s).flags))
@@ -139,14 +139,6 @@ impl<'a> Planner<'a> {
                 .map(|s| (self.record(*s).customer_id.clone(), self.subject(*s)))
                 .collect();
             let decision = self.linker.decide_subjects(&me, &tagged);
-            // A department learns the IDs only of customers its own system
-            // holds (and the one its record now belongs to).
-            let visible: HashSet<CustomerId> = candidates
-                .iter()
-                .map(|s| self.record(*s))
-                .filter(|c| Some(&c.link.system) == self.caller.system.as_ref())
-                .map(|c| c.customer_id.clone())
-                .collect();
             let linked_flags = match &decision.outcome {
                 LinkOutcome::Link { customer, .. } => candidates
                     .iter()
@@ -155,7 +147,7 @@ impl<'a> Planner<'a> {
                     .map(|c| c.flags.clone()),
                 _ => None,
             };
-            (decision, visible, linked_flags)
+            (decision, linked_flags)
         };
         let mut review_task_ids = Vec::new();
         let (customer_id, customer_flags, outcome, method, confidence) = match &decision.outcome {
@@ -250,11 +242,9 @@ impl<'a> Planner<'a> {
             &serde_json::json!({ "customer_id": customer_id }),
             now,
         ));
-        let explanation = redact(decision, &customer_id, &visible);
         SubmitResult {
             customer_id,
             outcome,
-            explanation,
             review_task_ids,
         }
     }
@@ -345,26 +335,6 @@ pub(super) fn review_task(
         resolved_by: None,
         resolved_at: None,
     }
-}
-
-/// The explanation as the department may see it: customers other than
-/// `linked_to` and those in `visible` (its own system's) stay unnamed.
-fn redact(
-    decision: LinkDecision,
-    linked_to: &CustomerId,
-    visible: &HashSet<CustomerId>,
-) -> Explanation {
-    let mut explanation = decision.explanation;
-    for candidate in &mut explanation.candidates {
-        if candidate
-            .customer_id
-            .as_ref()
-            .is_some_and(|id| id != linked_to && !visible.contains(id))
-        {
-            candidate.customer_id = None;
-        }
-    }
-    explanation
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use super::{Hub, MAX_ATTEMPTS, parse_reason};
 use crate::auth::Caller;
 use crate::error::{Error, Result};
 use crate::policy::propagation::{EventKind, route};
+use crate::policy::view::CustomerView;
 use crate::policy::{Action, authorize, may_match_into};
 use crate::record::{Customer, CustomerId, PreviousAddress};
 use crate::review::{Lineage, LineageKind, LinkRef};
@@ -20,7 +21,7 @@ impl Hub {
         survivor: &CustomerId,
         merged: &CustomerId,
         reason: &str,
-    ) -> Result<Customer> {
+    ) -> Result<(CustomerId, CustomerView)> {
         authorize(caller, Action::StewardMatches)?;
         let reason = parse_reason(reason)?;
         if survivor == merged {
@@ -32,7 +33,7 @@ impl Hub {
             match self.store.apply(change).await {
                 Ok(_) => {
                     tracing::info!(survivor = %survivor, merged = %merged, "customers merged");
-                    return self.customer(survivor).await;
+                    return self.view_of(caller, survivor).await;
                 }
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
@@ -51,8 +52,8 @@ impl Hub {
         merged: &CustomerId,
         reason: &str,
     ) -> Result<Change> {
-        let s = self.current_customer(survivor).await?;
-        let m = self.current_customer(merged).await?;
+        let (s, _) = self.current_customer(caller, survivor).await?;
+        let (m, _) = self.current_customer(caller, merged).await?;
         // Nothing is matched into (or out of) a restricted record, by a
         // steward either: merging would widen who sees it.
         if !may_match_into(&s.flags) || !may_match_into(&m.flags) {
@@ -155,7 +156,7 @@ impl Hub {
         id: &CustomerId,
         links: Vec<LinkRef>,
         reason: &str,
-    ) -> Result<(Customer, Customer)> {
+    ) -> Result<((CustomerId, CustomerView), (CustomerId, CustomerView))> {
         authorize(caller, Action::StewardMatches)?;
         let reason = parse_reason(reason)?;
         let moving: BTreeSet<LinkRef> = links.into_iter().collect();
@@ -168,7 +169,10 @@ impl Hub {
             match self.store.apply(change).await {
                 Ok(_) => {
                     tracing::info!(customer_id = %id, new_customer_id = %new_id, "customer split");
-                    return Ok((self.customer(id).await?, self.customer(&new_id).await?));
+                    return Ok((
+                        self.view_of(caller, id).await?,
+                        self.view_of(caller, &new_id).await?,
+                    ));
                 }
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
@@ -186,7 +190,7 @@ impl Hub {
         moving: &BTreeSet<LinkRef>,
         reason: &str,
     ) -> Result<(CustomerId, Change)> {
-        let c = self.current_customer(id).await?;
+        let (c, _) = self.current_customer(caller, id).await?;
         let held: BTreeSet<LinkRef> = c.links.iter().map(link_ref).collect();
         if let Some(stray) = moving.iter().find(|l| !held.contains(l)) {
             return Err(Error::invalid(
@@ -218,11 +222,13 @@ impl Hub {
         let now = self.clock.now();
         let new_id = CustomerId::generate();
         let mut change = Change::default();
+        // The part split off is held as the whole was: a restriction, a
+        // minor's exception or a legal hold does not fall away by splitting.
         change.ops.push(Op::InsertCustomer {
             customer: Customer::new(
                 new_id.clone(),
                 split_record.record.person.clone(),
-                Default::default(),
+                c.flags.clone(),
                 now,
             ),
         });

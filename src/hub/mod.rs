@@ -154,16 +154,26 @@ impl Hub {
             .ok_or_else(|| Error::NotFound(format!("customer {id}")))
     }
 
-    /// Loads a customer that must exist and not have been merged away.
-    async fn current_customer(&self, id: &CustomerId) -> Result<Customer> {
-        let customer = self.customer(id).await?;
-        match &customer.merged_into {
-            Some(survivor) => Err(Error::FailedPrecondition {
+    /// The current customer `id` names, as `caller` stands towards it. A
+    /// merged-away ID fails with CUSTOMER_MERGED (naming its survivor) only
+    /// for a caller who may see the survivor; to anyone else it is unknown,
+    /// as is a customer the caller may not see.
+    async fn current_customer(
+        &self,
+        caller: &Caller,
+        id: &CustomerId,
+    ) -> Result<(Customer, crate::policy::view::Standing)> {
+        let (customer, merged_from) = self.survivor(id).await?;
+        let standing = self
+            .standing(caller, &customer, || format!("customer {id}"))
+            .await?;
+        if merged_from.is_some() {
+            return Err(Error::FailedPrecondition {
                 reason: "CUSTOMER_MERGED",
-                message: format!("customer {id} was merged into {survivor}"),
-            }),
-            None => Ok(customer),
+                message: format!("customer {id} was merged into {}", customer.id),
+            });
         }
+        Ok((customer, standing))
     }
 
     /// What silences this customer's events: restricted records and

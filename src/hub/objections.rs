@@ -27,7 +27,7 @@ impl Hub {
         authorize(caller, Action::SubjectRights)?;
         let grounds = parse_text("grounds", grounds, "the person's grounds are required")?;
         let _guard = self.lock_keys(&[id.as_str()]).await;
-        let customer = self.current_customer(id).await?;
+        let (customer, _) = self.current_customer(caller, id).await?;
         let objection = Objection {
             customer_id: customer.id.clone(),
             scope,
@@ -66,7 +66,7 @@ impl Hub {
     ) -> Result<usize> {
         authorize(caller, Action::SubjectRights)?;
         let _guard = self.lock_keys(&[id.as_str()]).await;
-        let customer = self.current_customer(id).await?;
+        let (customer, _) = self.current_customer(caller, id).await?;
         let active = self
             .store
             .objections(&customer.id)

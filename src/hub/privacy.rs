@@ -1,32 +1,101 @@
-//! Who may see a restricted record, and the DPO's need-to-know grants.
+//! How a caller stands towards a customer (the reads load what
+//! `policy::view` needs and ask it), and the DPO's need-to-know grants.
 
 use super::{Hub, parse_reason};
-use crate::auth::{Caller, Role};
+use crate::auth::Caller;
 use crate::error::{Error, Result};
-use crate::policy::{Action, authorize, may_see};
+use crate::policy::view::{self, CustomerView, Holdings, Standing};
+use crate::policy::{Action, authorize};
 use crate::record::{Customer, CustomerId, NeedToKnowGrant};
 use crate::store::{Change, Op};
 use chrono::{DateTime, Utc};
 
 impl Hub {
-    /// Fails as "not found" (`what`) when the caller may not see the
-    /// customer, so a hidden record's existence is not disclosed.
-    pub(super) async fn check_visible(
+    /// The caller's standing towards the customer, or "not found" (`what`)
+    /// when it may not see it, exactly as for an unknown ID, so a hidden
+    /// record's existence is not disclosed.
+    pub(super) async fn standing(
         &self,
         caller: &Caller,
         customer: &Customer,
         what: impl FnOnce() -> String,
-    ) -> Result<()> {
-        let grants = if customer.flags.restricted() && caller.role != Role::Dpo {
+    ) -> Result<Standing> {
+        self.standing_if_any(caller, customer)
+            .await?
+            .ok_or_else(|| Error::NotFound(what()))
+    }
+
+    /// The caller's standing towards the customer, if it may see it.
+    pub(super) async fn standing_if_any(
+        &self,
+        caller: &Caller,
+        customer: &Customer,
+    ) -> Result<Option<Standing>> {
+        // Grants matter only for restricted records; others skip the read.
+        let grants = if customer.flags.restricted() {
             self.store.need_to_know_grants(&customer.id).await?
         } else {
             Vec::new()
         };
-        if may_see(caller, &customer.flags, &grants, self.clock.now()) {
-            Ok(())
-        } else {
-            Err(Error::NotFound(what()))
-        }
+        Ok(view::standing(caller, customer, &grants, self.clock.now()))
+    }
+
+    /// A customer (the survivor, for a merged ID) as the caller may see it,
+    /// e.g. just after the caller changed it.
+    pub(super) async fn view_of(
+        &self,
+        caller: &Caller,
+        id: &CustomerId,
+    ) -> Result<(CustomerId, CustomerView)> {
+        let (customer, _) = self.survivor(id).await?;
+        let standing = self
+            .standing(caller, &customer, || format!("customer {id}"))
+            .await?;
+        let view = self.customer_view(&standing, &customer).await?;
+        Ok((customer.id, view))
+    }
+
+    /// The customer as `standing` may see it, reading what a holder's view
+    /// needs (its own records, consents, objections).
+    pub(super) async fn customer_view(
+        &self,
+        standing: &Standing,
+        customer: &Customer,
+    ) -> Result<CustomerView> {
+        let (supplied, consents, objections): (Vec<_>, Vec<_>, Vec<_>) = match standing {
+            Standing::Holder(system) => {
+                let own: Vec<crate::review::LinkRef> = customer
+                    .links
+                    .iter()
+                    .filter(|l| &l.system == system)
+                    .map(|l| crate::review::LinkRef {
+                        system: l.system.clone(),
+                        local_id: l.local_id.clone(),
+                    })
+                    .collect();
+                let supplied = self
+                    .store
+                    .find_links(&own)
+                    .await?
+                    .into_iter()
+                    .filter(|l| l.customer_id == customer.id)
+                    .map(|l| l.record)
+                    .collect();
+                (
+                    supplied,
+                    self.store.consent_history(&customer.id).await?,
+                    self.store.objections(&customer.id).await?,
+                )
+            }
+            Standing::Controller | Standing::Staff => Default::default(),
+        };
+        let held = Holdings {
+            supplied: &supplied,
+            consents: &consents,
+            objections: &objections,
+        };
+        view::customer_view(standing, customer, held)
+            .ok_or_else(|| Error::Internal("a linked system's record is missing".into()))
     }
 
     /// Lets `grantee` (a caller's name) see a restricted record until
@@ -46,7 +115,7 @@ impl Hub {
         if expires_at <= now {
             return Err(Error::invalid("expires_at", "must be in the future"));
         }
-        let customer = self.current_customer(customer_id).await?;
+        let (customer, _) = self.current_customer(caller, customer_id).await?;
         if !customer.flags.restricted() {
             return Err(Error::FailedPrecondition {
                 reason: "CUSTOMER_NOT_RESTRICTED",

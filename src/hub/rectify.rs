@@ -6,9 +6,10 @@ use super::{Hub, parse_reason};
 use crate::auth::Caller;
 use crate::error::Result;
 use crate::policy::minors;
+use crate::policy::view::CustomerView;
 use crate::policy::{Action, authorize};
 use crate::record::{
-    Address, BirthDate, Customer, CustomerId, Gender, PersonName, PreviousAddress, Violations,
+    Address, BirthDate, CustomerId, Gender, PersonName, PreviousAddress, Violations,
 };
 use crate::store::{Change, Op};
 
@@ -28,11 +29,15 @@ pub struct Rectification {
 
 impl Hub {
     /// Rectifies the record and returns it as now held.
-    pub async fn rectify_customer(&self, caller: &Caller, cmd: Rectification) -> Result<Customer> {
+    pub async fn rectify_customer(
+        &self,
+        caller: &Caller,
+        cmd: Rectification,
+    ) -> Result<(CustomerId, CustomerView)> {
         authorize(caller, Action::SubjectRights)?;
         let reason = parse_reason(&cmd.reason)?;
         let _guard = self.lock_keys(&[cmd.customer_id.as_str()]).await;
-        let customer = self.current_customer(&cmd.customer_id).await?;
+        let (customer, _) = self.current_customer(caller, &cmd.customer_id).await?;
         let held = &customer.person.name;
         let name = PersonName::parse(
             cmd.given.as_deref().unwrap_or(&held.given),
@@ -67,7 +72,7 @@ impl Hub {
             person.address = address.clone();
         }
         if person == customer.person {
-            return Ok(customer);
+            return self.view_of(caller, &customer.id).await;
         }
         let now = self.clock.now();
         let moved = person.address != customer.person.address;
@@ -103,7 +108,7 @@ impl Hub {
         ));
         self.store.apply(change).await?;
         tracing::info!(customer_id = %customer.id, address = moved, "customer rectified");
-        self.customer(&customer.id).await
+        self.view_of(caller, &customer.id).await
     }
 }
 

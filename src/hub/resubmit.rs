@@ -12,7 +12,6 @@ use crate::error::Result;
 use crate::policy::may_match_into;
 use crate::policy::minors::Holding;
 use crate::record::{DepartmentalRecord, PreviousAddress};
-use crate::review::Explanation;
 use crate::store::{CandidateRecord, Change, LinkedRecord, Op};
 
 impl Hub {
@@ -117,7 +116,6 @@ impl Hub {
         let result = SubmitResult {
             customer_id: customer.id,
             outcome: SubmitOutcome::Updated,
-            explanation: Explanation::default(),
             review_task_ids,
         };
         Ok((result, change))

@@ -3,6 +3,7 @@
 use super::{Hub, MAX_ATTEMPTS};
 use crate::auth::Caller;
 use crate::error::{Error, Result};
+use crate::policy::view;
 use crate::policy::{Action, authorize};
 use crate::record::CustomerId;
 use crate::review::{ReviewStatus, ReviewTask};
@@ -51,7 +52,18 @@ impl Hub {
         let more = tasks.len() as i64 > size;
         tasks.truncate(size as usize);
         let next_after = more.then(|| tasks.last().map(|t| t.seq)).flatten();
-        Ok(ReviewPage { tasks, next_after })
+        // A task naming a customer the steward may not see (restricted since
+        // it was opened) is left out, as that customer would be anywhere.
+        let mut shown = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            if self.task_visible(caller, &task).await? {
+                shown.push(task);
+            }
+        }
+        Ok(ReviewPage {
+            tasks: shown,
+            next_after,
+        })
     }
 
     /// Decides a task; returns it and, for `SamePerson`, the survivor.
@@ -68,6 +80,9 @@ impl Hub {
             given => super::parse_reason(given)?,
         };
         let task = self.open_task(task_id).await?;
+        if !self.task_visible(caller, &task).await? {
+            return Err(Error::NotFound(format!("review task {task_id}")));
+        }
         let _guards = self
             .lock_keys(&[task.customer_id.as_str(), task.candidate_id.as_str()])
             .await;
@@ -93,6 +108,20 @@ impl Hub {
         Err(Error::Unavailable(
             "task changed concurrently, please retry".into(),
         ))
+    }
+
+    /// Whether the caller may see both customers a task names.
+    async fn task_visible(&self, caller: &Caller, task: &ReviewTask) -> Result<bool> {
+        for id in [&task.customer_id, &task.candidate_id] {
+            let Some(customer) = self.store.load_customer(id).await? else {
+                return Ok(false);
+            };
+            let standing = self.standing_if_any(caller, &customer).await?;
+            if !standing.as_ref().is_some_and(view::is_staff) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     async fn open_task(&self, task_id: &str) -> Result<ReviewTask> {

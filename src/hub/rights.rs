@@ -23,7 +23,7 @@ impl Hub {
         authorize(caller, Action::SubjectRights)?;
         let reason = parse_reason(reason)?;
         let _guard = self.lock_keys(&[id.as_str()]).await;
-        let customer = self.current_customer(id).await?;
+        let (customer, _) = self.current_customer(caller, id).await?;
         if customer.flags.processing_restricted == restricted {
             return Ok(customer.flags);
         }
@@ -94,7 +94,7 @@ impl Hub {
             None => None,
         };
         let _guard = self.lock_keys(&[id.as_str()]).await;
-        let customer = self.current_customer(id).await?;
+        let (customer, _) = self.current_customer(caller, id).await?;
         let mut flags = customer.flags.clone();
         if hold.is_none() && flags.legal_hold.is_none() {
             return Err(Error::FailedPrecondition {

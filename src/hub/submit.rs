@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::policy::minors::{self, BasisClaim, Holding};
 use crate::policy::{Action, authorize};
 use crate::record::{CustomerId, DepartmentalRecord};
-use crate::review::{Explanation, LinkRef};
+use crate::review::LinkRef;
 use crate::store::{Change, KeyedCandidates, LinkedRecord, Op, StoreError, StoredRequest};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -42,7 +42,8 @@ pub enum SubmitOutcome {
 pub struct SubmitResult {
     pub customer_id: CustomerId,
     pub outcome: SubmitOutcome,
-    pub explanation: Explanation,
+    /// The review tasks opened (the import counts them; the API does not
+    /// answer them: the steward's queue holds them with their explanation).
     pub review_task_ids: Vec<String>,
 }
 

@@ -1,24 +1,25 @@
-//! The role table of DESIGN.md as one function.
+//! The role table of DESIGN.md as one function: what each role may ask
+//! for at all. Whether a caller may see the customer it names is
+//! `view::standing`, asked after this.
 
 use super::propagation::Restrictions;
 use crate::auth::{Caller, Role};
 use crate::error::Error;
-use crate::record::{Flags, NeedToKnowGrant, SystemCode};
-use chrono::{DateTime, Utc};
+use crate::record::{Flags, SystemCode};
 
 /// What a caller wants to do.
 #[derive(Debug, Clone, Copy)]
 pub enum Action<'a> {
     /// Submit or update a departmental record of `system`.
     SubmitRecord { system: &'a SystemCode },
-    /// Read a customer linked to `linked_systems`.
-    ReadCustomer { linked_systems: &'a [SystemCode] },
+    /// Read a customer (a department: one linked to it).
+    ReadCustomer,
     /// Resolve a departmental ID of `system`.
     ResolveLink { system: &'a SystemCode },
     /// Report a customer's new address.
-    ChangeAddress { linked_systems: &'a [SystemCode] },
+    ChangeAddress,
     /// Record, withdraw or list a customer's consents.
-    ManageConsent { linked_systems: &'a [SystemCode] },
+    ManageConsent,
     /// Receive and acknowledge `system`'s change events.
     Subscribe { system: &'a SystemCode },
     /// Work the possible-match queue, merge and split customers.
@@ -30,7 +31,7 @@ pub enum Action<'a> {
     /// Check a caller's identity claims against a customer.
     VerifyIdentity,
     /// Set a customer's identity-verification facts.
-    SetVerificationFacts { linked_systems: &'a [SystemCode] },
+    SetVerificationFacts,
     /// Grant or revoke need-to-know access to a restricted record.
     ManageNeedToKnow,
     /// List who accessed a customer's record.
@@ -48,16 +49,16 @@ impl Action<'_> {
     fn name(&self) -> &'static str {
         match self {
             Action::SubmitRecord { .. } => "submit records",
-            Action::ReadCustomer { .. } => "read customers",
+            Action::ReadCustomer => "read customers",
             Action::ResolveLink { .. } => "resolve links",
-            Action::ChangeAddress { .. } => "change addresses",
-            Action::ManageConsent { .. } => "manage consent",
+            Action::ChangeAddress => "change addresses",
+            Action::ManageConsent => "manage consent",
             Action::Subscribe { .. } => "subscribe to events",
             Action::StewardMatches => "review matches, merge or split customers",
             Action::ManageCallers => "manage callers",
             Action::Search => "search customers",
             Action::VerifyIdentity => "verify identities",
-            Action::SetVerificationFacts { .. } => "set verification facts",
+            Action::SetVerificationFacts => "set verification facts",
             Action::ManageNeedToKnow => "grant need-to-know access",
             Action::ReadAudit => "read the audit trail",
             Action::SubjectRights => "act on subject-rights requests",
@@ -73,26 +74,25 @@ pub fn authorize(caller: &Caller, action: Action<'_>) -> Result<(), Error> {
     let allowed = match (caller.role, action) {
         (Role::Department, Action::SubmitRecord { system }) => own_system == Some(system),
         (Role::Department, Action::ResolveLink { system }) => own_system == Some(system),
-        (Role::Department, Action::ReadCustomer { linked_systems }) => {
-            own_system.is_some_and(|own| linked_systems.contains(own))
-        }
+        // A department only for customers linked to it: `view::standing`
+        // answers the others as unknown.
         (
             Role::Department,
-            Action::ChangeAddress { linked_systems } | Action::ManageConsent { linked_systems },
-        ) => own_system.is_some_and(|own| linked_systems.contains(own)),
-        (Role::Agent, Action::ChangeAddress { .. }) => true,
-        (Role::Agent | Role::Dpo, Action::ManageConsent { .. }) => true,
-        (Role::Agent | Role::Steward | Role::Dpo, Action::ReadCustomer { .. }) => true,
+            Action::ReadCustomer
+            | Action::ChangeAddress
+            | Action::ManageConsent
+            | Action::SetVerificationFacts,
+        ) => true,
+        (Role::Agent, Action::ChangeAddress) => true,
+        (Role::Agent | Role::Dpo, Action::ManageConsent) => true,
+        (Role::Agent | Role::Steward | Role::Dpo, Action::ReadCustomer) => true,
         (Role::Agent | Role::Steward | Role::Dpo, Action::ResolveLink { .. }) => true,
         (Role::Subscriber, Action::Subscribe { system }) => own_system == Some(system),
         (Role::Steward, Action::StewardMatches) => true,
         (Role::Admin, Action::ManageCallers) => true,
         (Role::Agent | Role::Steward | Role::Dpo, Action::Search) => true,
         (Role::Agent | Role::Steward | Role::Dpo, Action::VerifyIdentity) => true,
-        (Role::Agent, Action::SetVerificationFacts { .. }) => true,
-        (Role::Department, Action::SetVerificationFacts { linked_systems }) => {
-            own_system.is_some_and(|own| linked_systems.contains(own))
-        }
+        (Role::Agent, Action::SetVerificationFacts) => true,
         (Role::Dpo, Action::ManageNeedToKnow | Action::ReadAudit | Action::SubjectRights) => true,
         (Role::Dpo | Role::Admin, Action::VerifyAudit) => true,
         (Role::Dpo, Action::Statistics) => true,
@@ -106,13 +106,6 @@ pub fn authorize(caller: &Caller, action: Action<'_>) -> Result<(), Error> {
         (Role::Department, Action::SubmitRecord { .. } | Action::ResolveLink { .. }) => {
             " for another system"
         }
-        (
-            Role::Department,
-            Action::ReadCustomer { .. }
-            | Action::ChangeAddress { .. }
-            | Action::ManageConsent { .. }
-            | Action::SetVerificationFacts { .. },
-        ) => " not linked to its system",
         _ => "",
     };
     Err(Error::PermissionDenied(format!(
@@ -120,34 +113,6 @@ pub fn authorize(caller: &Caller, action: Action<'_>) -> Result<(), Error> {
         caller.role,
         action.name()
     )))
-}
-
-/// Whether this caller may see this customer at all, whatever its role
-/// allows: a minor's restricted record only for the DPO, the system that
-/// submitted it and holders of an unexpired need-to-know grant; a record
-/// whose processing is restricted for the DPO alone. A hidden record is
-/// answered as not found, so its existence is not disclosed either.
-pub fn may_see(
-    caller: &Caller,
-    flags: &Flags,
-    grants: &[NeedToKnowGrant],
-    now: DateTime<Utc>,
-) -> bool {
-    if caller.role == Role::Dpo {
-        return true;
-    }
-    if flags.processing_restricted {
-        return false;
-    }
-    match &flags.minor_basis {
-        None => true,
-        Some(basis) => {
-            (caller.role == Role::Department && caller.system.as_ref() == Some(&basis.system))
-                || grants
-                    .iter()
-                    .any(|g| g.grantee == caller.name && g.active(now))
-        }
-    }
 }
 
 /// A new record is never matched into a restricted customer: linking would
@@ -186,26 +151,8 @@ mod tests {
         assert!(authorize(&dept, Action::SubmitRecord { system: &libraries }).is_ok());
         assert!(authorize(&dept, Action::SubmitRecord { system: &waste }).is_err());
         assert!(authorize(&dept, Action::ResolveLink { system: &waste }).is_err());
-        let linked = [waste.clone()];
-        assert!(
-            authorize(
-                &dept,
-                Action::ReadCustomer {
-                    linked_systems: &linked
-                }
-            )
-            .is_err()
-        );
-        let linked = [waste, libraries];
-        assert!(
-            authorize(
-                &dept,
-                Action::ReadCustomer {
-                    linked_systems: &linked
-                }
-            )
-            .is_ok()
-        );
+        // Which customers: `view::standing`, which answers others as unknown.
+        assert!(authorize(&dept, Action::ReadCustomer).is_ok());
     }
 
     #[test]
@@ -241,15 +188,10 @@ mod tests {
     }
 
     #[test]
-    fn verification_facts_come_from_agents_or_a_linked_department() {
-        let libraries = SystemCode::parse("libraries").unwrap();
-        let linked = [libraries];
-        let set = Action::SetVerificationFacts {
-            linked_systems: &linked,
-        };
+    fn verification_facts_come_from_agents_or_departments() {
+        let set = Action::SetVerificationFacts;
         assert!(authorize(&caller(Role::Agent, None), set).is_ok());
         assert!(authorize(&caller(Role::Department, Some("libraries")), set).is_ok());
-        assert!(authorize(&caller(Role::Department, Some("waste")), set).is_err());
         assert!(authorize(&caller(Role::Steward, None), set).is_err());
     }
 
@@ -257,87 +199,29 @@ mod tests {
     fn subscribers_and_admins_read_no_one() {
         for (role, system) in [(Role::Subscriber, Some("libraries")), (Role::Admin, None)] {
             let c = caller(role, system);
-            assert!(
-                authorize(
-                    &c,
-                    Action::ReadCustomer {
-                        linked_systems: &[]
-                    }
-                )
-                .is_err()
-            );
+            assert!(authorize(&c, Action::ReadCustomer).is_err());
         }
     }
 
-    fn restricted_flags() -> Flags {
-        Flags {
+    #[test]
+    fn restricted_records_are_never_matched_into() {
+        let minor = Flags {
             minor_basis: Some(crate::record::MinorBasis {
                 kind: crate::record::BasisKind::ParentalConsent,
                 reference: "G-1".into(),
                 system: SystemCode::parse("libraries").unwrap(),
-                recorded_at: DateTime::UNIX_EPOCH,
+                recorded_at: chrono::DateTime::UNIX_EPOCH,
                 expires_at: None,
             }),
             ..Flags::default()
-        }
-    }
-
-    fn grant(grantee: &str, expires: i64, revoked: bool) -> NeedToKnowGrant {
-        NeedToKnowGrant {
-            customer_id: crate::record::CustomerId::generate(),
-            grantee: grantee.into(),
-            reason: "case".into(),
-            granted_by: "dpo".into(),
-            granted_at: DateTime::UNIX_EPOCH,
-            expires_at: DateTime::from_timestamp(expires, 0).unwrap(),
-            revoked_at: revoked.then_some(DateTime::UNIX_EPOCH),
-        }
-    }
-
-    #[test]
-    fn restricted_records_are_seen_on_need_to_know_only() {
-        let flags = restricted_flags();
-        let now = DateTime::from_timestamp(100, 0).unwrap();
-        let submitter = caller(Role::Department, Some("libraries"));
-        let other_dept = caller(Role::Department, Some("waste"));
-        let agent = caller(Role::Agent, None);
-        let steward = caller(Role::Steward, None);
-        let dpo = caller(Role::Dpo, None);
-        assert!(may_see(&submitter, &flags, &[], now));
-        assert!(may_see(&dpo, &flags, &[], now));
-        assert!(!may_see(&other_dept, &flags, &[], now));
-        assert!(!may_see(&agent, &flags, &[], now));
-        assert!(!may_see(&steward, &flags, &[], now));
-        assert!(may_see(&agent, &flags, &[grant("t", 200, false)], now));
-        assert!(
-            !may_see(&agent, &flags, &[grant("t", 100, false)], now),
-            "expired"
-        );
-        assert!(
-            !may_see(&agent, &flags, &[grant("t", 200, true)], now),
-            "revoked"
-        );
-        assert!(!may_see(&agent, &flags, &[grant("other", 200, false)], now));
-        assert!(may_see(&agent, &Flags::default(), &[], now));
-        assert!(!may_match_into(&flags));
-        assert!(restrictions(&flags).restricted);
-    }
-
-    #[test]
-    fn processing_restriction_leaves_the_dpo_alone() {
-        let flags = Flags {
+        };
+        let processing = Flags {
             processing_restricted: true,
             ..Flags::default()
         };
-        let now = DateTime::from_timestamp(100, 0).unwrap();
-        for role in Role::ALL {
-            let system = role.needs_system().then_some("libraries");
-            let c = caller(role, system);
-            assert_eq!(
-                may_see(&c, &flags, &[grant("t", 200, false)], now),
-                role == Role::Dpo
-            );
-        }
-        assert!(!may_match_into(&flags));
+        assert!(!may_match_into(&minor));
+        assert!(!may_match_into(&processing));
+        assert!(may_match_into(&Flags::default()));
+        assert!(restrictions(&minor).restricted);
     }
 }

@@ -73,17 +73,28 @@ pub fn route_address_change(
         if Some(&system) == origin {
             continue;
         }
-        if consented.contains(&system)
-            && !restrictions.restricted
-            && !restrictions.processing_restricted
-            && !restrictions.address_sharing_objected
-        {
+        if address_shared_with(&system, consented, restrictions) {
             routing.notified.push((system, ids));
         } else {
             routing.withheld.push(system);
         }
     }
     routing
+}
+
+/// Whether `system` may learn the person's current address: their consent
+/// to share address changes with it is in force, no objection to address
+/// sharing stands and the record is not restricted. The same rule decides
+/// who is told of a move and whose read shows the new address.
+pub fn address_shared_with(
+    system: &SystemCode,
+    consented: &BTreeSet<SystemCode>,
+    restrictions: Restrictions,
+) -> bool {
+    consented.contains(system)
+        && !restrictions.restricted
+        && !restrictions.processing_restricted
+        && !restrictions.address_sharing_objected
 }
 
 /// Whether an objection to address sharing stands: it overrides every

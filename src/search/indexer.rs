@@ -344,7 +344,7 @@ pub fn doc_of(source: &SearchSource) -> Option<SearchDoc> {
         .map(|p| &p.address)
         .collect();
     let mut doc = SearchDoc::new(&customer.id, &customer.person, &previous, &others);
-    doc.restricted = customer.flags.restricted() || customer.flags.processing_restricted;
+    doc.restricted = !crate::policy::view::open_to_all_staff(&customer.flags);
     Some(doc)
 }
 
@@ -374,6 +374,6 @@ pub async fn load_doc(store: &dyn Store, id: &CustomerId) -> StoreResult<Option<
         .collect();
     let others: Vec<&Person> = others.iter().collect();
     let mut doc = SearchDoc::new(&customer.id, &customer.person, &previous, &others);
-    doc.restricted = customer.flags.restricted() || customer.flags.processing_restricted;
+    doc.restricted = !crate::policy::view::open_to_all_staff(&customer.flags);
     Ok(Some(doc))
 }

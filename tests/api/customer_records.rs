@@ -72,7 +72,9 @@ async fn two_systems_one_person(app: TestApp) {
             .unwrap()
             .into_inner();
         assert_eq!(resolved.customer_id, first.customer_id);
-        assert_eq!(resolved.links.len(), 2);
+        // A department sees its own link, never another department's.
+        let systems: Vec<&str> = resolved.links.iter().map(|l| l.system.as_str()).collect();
+        assert_eq!(systems, [system]);
     }
     app.stop().await;
 }
@@ -108,13 +110,37 @@ async fn different_people_get_different_customers() {
         .into_inner();
     assert_ne!(b.outcome(), pb::MatchOutcome::Linked);
     assert_ne!(a.customer_id, b.customer_id);
-    let explained = &b.explanation.unwrap().candidates[0];
-    assert!(explained.note.contains("parent and child"), "{explained:?}");
+    for explained in steward_explanations(&app, &b.customer_id).await {
+        assert!(explained.note.contains("parent and child"), "{explained:?}");
+    }
+}
+
+/// The explanations of the open review tasks naming `customer`, as the
+/// steward's queue shows them.
+async fn steward_explanations(app: &TestApp, customer: &str) -> Vec<pb::CandidateScore> {
+    let tasks = MatchReviewClient::new(app.channel.clone())
+        .list_review_tasks(authed(
+            "steward",
+            pb::ListReviewTasksRequest {
+                page_size: 500,
+                page_token: String::new(),
+                include_resolved: false,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .tasks;
+    tasks
+        .into_iter()
+        .filter(|t| t.customer_id == customer)
+        .filter_map(|t| t.explanation)
+        .collect()
 }
 
 /// A second system keys the same person with a nickname, a typo in the
-/// family name and an abbreviated street: still one customer, and the
-/// explanation says why field by field.
+/// family name and an abbreviated street: still one customer (the field
+/// levels are the matcher's own tests, `matching::decide`).
 #[tokio::test]
 async fn a_nicknamed_misspelt_record_links() {
     let app = spawn_app().await;
@@ -141,20 +167,6 @@ async fn a_nicknamed_misspelt_record_links() {
         .into_inner();
     assert_eq!(b.outcome(), pb::MatchOutcome::Linked);
     assert_eq!(b.customer_id, a.customer_id);
-    let explanation = b.explanation.unwrap();
-    assert!(explanation.link_threshold > explanation.review_threshold);
-    let best = &explanation.candidates[0];
-    assert_eq!(best.customer_id, a.customer_id);
-    assert!(best.total >= explanation.link_threshold);
-    let level = |field: &str| {
-        best.fields
-            .iter()
-            .find(|f| f.field == field)
-            .map(|f| f.level.clone())
-    };
-    assert_eq!(level("given_name").as_deref(), Some("nickname"));
-    assert!(level("family_name").unwrap().starts_with("jw_"));
-    assert_eq!(level("street").as_deref(), Some("exact"));
 }
 
 /// Twins: same family name, birthday and home, different given names.
@@ -177,8 +189,11 @@ async fn twins_are_not_linked() {
         .into_inner();
     assert_ne!(b.outcome(), pb::MatchOutcome::Linked);
     assert_ne!(b.customer_id, a.customer_id);
-    let explained = &b.explanation.unwrap().candidates[0];
-    assert!(explained.note.contains("twins"), "{explained:?}");
+    let explained = steward_explanations(&app, &b.customer_id).await;
+    assert!(!explained.is_empty(), "a steward is asked");
+    for e in explained {
+        assert!(e.note.contains("twins"), "{e:?}");
+    }
 }
 
 #[tokio::test]
@@ -220,10 +235,22 @@ async fn resubmitting_a_linked_id_updates_its_record() {
         .unwrap()
         .into_inner();
     assert_eq!(customer.address.unwrap().postcode, "B5 7AA");
+    assert_eq!(customer.links.len(), 1);
+    // The history is the council's: an agent sees it.
+    let customer = client
+        .get_customer(authed(
+            "agent",
+            pb::GetCustomerRequest {
+                customer_id: customer.customer_id,
+                purpose: "check address".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(customer.previous_addresses.len(), 1);
     let old = customer.previous_addresses[0].address.as_ref().unwrap();
     assert_eq!(old.postcode, "B15 3DH");
-    assert_eq!(customer.links.len(), 1);
 }
 
 #[tokio::test]
@@ -382,7 +409,7 @@ async fn reads_need_a_purpose_and_a_link_for_departments() {
         .get_customer(get("waste", "curious"))
         .await
         .unwrap_err();
-    assert_eq!(status.code(), Code::PermissionDenied, "waste is not linked");
+    assert_eq!(status.code(), Code::NotFound, "waste is not linked");
     assert!(
         client
             .get_customer(get("libraries", "service"))

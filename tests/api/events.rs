@@ -258,7 +258,7 @@ async fn moves_reach_only_consenting_systems_on_postgres() {
 }
 
 #[tokio::test]
-async fn a_department_sees_counts_and_a_standing_grant_counts() {
+async fn a_department_learns_nothing_of_other_services_and_a_standing_grant_counts() {
     let app = spawn_app().await;
     let id = submit_as(&app, record("libraries", "L-1")).await;
     submit_as(&app, record("waste", "W-1")).await;
@@ -283,10 +283,19 @@ async fn a_department_sees_counts_and_a_standing_grant_counts() {
         None,
     )
     .await;
-    // The reporting department is not told of its own change, and does not
-    // learn which other departments hold the person.
+    // The reporting department is not told of its own change, and learns
+    // neither which nor how many other departments hold the person.
     assert!(answer.notified_systems.is_empty() && answer.withheld_systems.is_empty());
-    assert_eq!((answer.notified_count, answer.withheld_count), (1, 1));
+    assert_eq!((answer.notified_count, answer.withheld_count), (0, 0));
+    // The consent it recorded earlier still counts: council tax hears of it.
+    let mut feed = subscribe(&app, "council-tax-feed", "council-tax", Some(0)).await;
+    let told = loop {
+        let event = next(&mut feed).await;
+        if event.r#type == "address_changed" {
+            break event;
+        }
+    };
+    assert_eq!(told.subject, id);
 
     // A department not linked to the customer may do neither.
     let other = submit_as(&app, other_person("waste", "W-9", 3)).await;
@@ -303,7 +312,7 @@ async fn a_department_sees_counts_and_a_standing_grant_counts() {
         ))
         .await
         .unwrap_err();
-    assert_eq!(denied.code(), Code::PermissionDenied);
+    assert_eq!(denied.code(), Code::NotFound, "as for an unknown ID");
     app.stop().await;
 }
 

@@ -85,9 +85,9 @@ async fn claims_are_answered_matched_or_not_never_with_values() {
         set_fact(&app, "council-tax", &id).await.unwrap(),
         ["council_tax_account"]
     );
-    // Another department holds no link to this customer.
+    // Another department holds no link to this customer: unknown to it.
     let status = set_fact(&app, "libraries", &id).await.unwrap_err();
-    assert_eq!(status.code(), Code::PermissionDenied);
+    assert_eq!(status.code(), Code::NotFound);
 
     let ok = verify(
         &app,
