@@ -156,6 +156,7 @@ impl App {
         server
             .layer(api::TraceLayer)
             .layer(api::AuthLayer::new(self.hub.clone()))
+            .layer(api::ScreenLayer)
             .add_routes(routes)
             .serve_with_incoming_shutdown(incoming, shutdown)
             .await?;

@@ -113,16 +113,23 @@ impl pb::consents_server::Consents for ConsentsApi {
         request: Request<pb::ListConsentsRequest>,
     ) -> Result<Response<pb::ListConsentsResponse>, Status> {
         let caller = caller(&request)?;
-        let pb::ListConsentsRequest { customer_id } = request.into_inner();
+        let pb::ListConsentsRequest {
+            customer_id,
+            page_size,
+            page_token,
+        } = request.into_inner();
         let id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
+        let page_size = usize::try_from(page_size)
+            .map_err(|_| into_status(Error::invalid("page_size", "must not be negative")))?;
         let list = self
             .hub
-            .list_consents(&caller, &id)
+            .list_consents(&caller, &id, page_size, &page_token)
             .await
             .map_err(into_status)?;
         Ok(Response::new(pb::ListConsentsResponse {
             in_force: list.in_force.into_iter().map(record_to_pb).collect(),
             history: list.history.into_iter().map(record_to_pb).collect(),
+            next_page_token: list.next_page_token,
         }))
     }
 }

@@ -3,7 +3,7 @@
 use super::auth::caller;
 use super::{convert, into_status, pb};
 use crate::error::Error;
-use crate::hub::{ChangeAddress, Hub, ShareWith, SubmitOutcome, SubmitRecord};
+use crate::hub::{ChangeAddress, Hub, ShareWith, SubmitOutcome, SubmitRecord, parse_request_id};
 use crate::record::LocalId;
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
@@ -33,16 +33,7 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
         let minor_basis = convert::minor_basis(minor_basis).map_err(into_status)?;
         let record = convert::departmental_record(record, "record", self.hub.clock().today())
             .map_err(into_status)?;
-        let request_id = match request_id.trim() {
-            "" => None,
-            id if id.len() > 128 => {
-                return Err(into_status(crate::error::Error::invalid(
-                    "request_id",
-                    "must be at most 128 characters",
-                )));
-            }
-            id => Some(id.to_owned()),
-        };
+        let request_id = parse_request_id(&request_id).map_err(into_status)?;
         let result = self
             .hub
             .submit_record(
@@ -144,15 +135,24 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
             Some(pb::consent_to_share::Target::AllLinked(false)) => ShareWith::Nobody,
             Some(pb::consent_to_share::Target::AllLinked(true)) => ShareWith::AllLinked,
             Some(pb::consent_to_share::Target::Systems(pb::SystemList { systems })) => {
+                use crate::record::limits::CONSENT_SYSTEMS;
+                if systems.len() > CONSENT_SYSTEMS {
+                    return Err(into_status(Error::invalid(
+                        "consent_to_share.systems.systems",
+                        format!("at most {CONSENT_SYSTEMS} systems"),
+                    )));
+                }
                 let mut codes = Vec::with_capacity(systems.len());
                 for (i, raw) in systems.iter().enumerate() {
-                    codes.push(
-                        convert::system_code(
-                            raw,
-                            &format!("consent_to_share.systems.systems[{i}]"),
-                        )
-                        .map_err(into_status)?,
-                    );
+                    let code = convert::system_code(
+                        raw,
+                        &format!("consent_to_share.systems.systems[{i}]"),
+                    )
+                    .map_err(into_status)?;
+                    // Named twice is one consent, not two rows.
+                    if !codes.contains(&code) {
+                        codes.push(code);
+                    }
                 }
                 if codes.is_empty() {
                     ShareWith::Nobody
@@ -175,7 +175,7 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
                     effective_date,
                     share,
                     evidence,
-                    request_id: parse_request_id(&request_id)?,
+                    request_id: parse_request_id(&request_id).map_err(into_status)?,
                 },
             )
             .await
@@ -190,16 +190,5 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
             notified_count: result.notified.len() as i32,
             withheld_count: result.withheld.len() as i32,
         }))
-    }
-}
-
-fn parse_request_id(raw: &str) -> Result<Option<String>, Status> {
-    match raw.trim() {
-        "" => Ok(None),
-        id if id.len() > 128 => Err(into_status(Error::invalid(
-            "request_id",
-            "must be at most 128 characters",
-        ))),
-        id => Ok(Some(id.to_owned())),
     }
 }

@@ -153,6 +153,12 @@ impl pb::match_review_server::MatchReview for MatchReviewApi {
             reason,
         } = request.into_inner();
         let id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
+        if links.len() > crate::record::limits::SPLIT_LINKS {
+            return Err(into_status(Error::invalid(
+                "links",
+                format!("at most {} links", crate::record::limits::SPLIT_LINKS),
+            )));
+        }
         let mut refs = Vec::with_capacity(links.len());
         for (i, pb::LinkRef { system, local_id }) in links.into_iter().enumerate() {
             let system = convert::system_code(&system, &format!("links[{i}].system"))

@@ -9,6 +9,7 @@ mod convert;
 mod customer_records;
 mod events;
 mod match_review;
+mod screen;
 mod search;
 mod statistics;
 mod status;
@@ -16,6 +17,7 @@ mod subject_rights;
 mod trace;
 
 pub use auth::AuthLayer;
+pub use screen::{ScreenLayer, screen_message};
 pub use status::into_status;
 pub use trace::TraceLayer;
 

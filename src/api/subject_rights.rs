@@ -243,6 +243,12 @@ fn rectification(
     if update_mask.is_empty() {
         v.push("update_mask", "name at least one field to rectify");
     }
+    if update_mask.len() > crate::record::limits::UPDATE_MASK {
+        v.push(
+            "update_mask",
+            format!("at most {} paths", crate::record::limits::UPDATE_MASK),
+        );
+    }
     for path in &update_mask {
         match path.trim() {
             "name.given" => cmd.given = Some(given.clone()),

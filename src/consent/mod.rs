@@ -53,8 +53,12 @@ impl Evidence {
             ("reference", &reference),
             ("captured_by", &captured_by),
         ] {
-            if value.chars().count() > 200 {
-                return Err((field, "must be at most 200 characters".into()));
+            use crate::record::limits::{EVIDENCE_FIELD, is_forbidden};
+            if value.chars().count() > EVIDENCE_FIELD || value.chars().any(is_forbidden) {
+                return Err((
+                    field,
+                    format!("must be at most {EVIDENCE_FIELD} printable characters"),
+                ));
             }
         }
         Ok(Self {

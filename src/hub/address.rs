@@ -97,7 +97,13 @@ impl Hub {
             .flatten();
         let granted_to: Vec<SystemCode> = match &cmd.share {
             ShareWith::Nobody => Vec::new(),
-            ShareWith::Systems(systems) => systems.clone(),
+            ShareWith::Systems(systems) => {
+                self.check_consent_systems(&customer, systems, |i| {
+                    format!("consent_to_share.systems.systems[{i}]")
+                })
+                .await?;
+                systems.clone()
+            }
             ShareWith::AllLinked => linked
                 .iter()
                 .filter(|s| Some(*s) != origin)

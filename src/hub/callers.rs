@@ -8,7 +8,7 @@ use crate::auth::{Caller, Role, generate_token, token_hash};
 use crate::error::{Error, Result};
 use crate::policy::{Action, authorize};
 use crate::record::SystemCode;
-use crate::store::{RegisteredCaller, StoreError};
+use crate::store::{Change, Op, RegisteredCaller, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct ConfiguredCaller {
@@ -87,17 +87,26 @@ impl Hub {
             system: caller.system,
             created_at: self.clock.now(),
         };
-        match self
-            .store
-            .insert_caller(&registered, &token_hash(&token))
-            .await
-        {
-            Ok(()) => {
+        let mut change = Change::default();
+        change.audit.push(self.audit(
+            admin,
+            "register_caller",
+            None,
+            Some(&format!("caller {} ({})", registered.name, registered.role)),
+        ));
+        change.ops.push(Op::InsertCaller {
+            caller: registered.clone(),
+            token_sha256: token_hash(&token),
+        });
+        match self.store.apply(change).await {
+            Ok(_) => {
                 tracing::info!(caller = %registered.name, role = %registered.role, "caller registered");
                 Ok(token)
             }
+            // Names are never reused, revoked ones included: an audit entry
+            // under a name always means one credential.
             Err(StoreError::Conflict) => Err(Error::AlreadyExists(format!(
-                "caller {} exists",
+                "caller {} exists or existed",
                 registered.name
             ))),
             Err(e) => Err(e.into()),
@@ -130,6 +139,8 @@ impl Hub {
 
     pub async fn revoke_caller(&self, admin: &Caller, name: &str) -> Result<()> {
         authorize(admin, Action::ManageCallers)?;
+        let name = parse_caller_name(name)?;
+        let name = name.as_str();
         if self.configured.iter().any(|c| c.caller.name == name) {
             return Err(Error::FailedPrecondition {
                 reason: "CONFIGURED_CALLER",
@@ -138,11 +149,25 @@ impl Hub {
                 ),
             });
         }
-        if self.store.revoke_caller(name, self.clock.now()).await? {
-            tracing::info!(caller = %name, "caller revoked");
-            Ok(())
-        } else {
-            Err(Error::NotFound(format!("caller {name}")))
+        let now = self.clock.now();
+        let mut change = Change::default();
+        change.audit.push(self.audit(
+            admin,
+            "revoke_caller",
+            None,
+            Some(&format!("caller {name}")),
+        ));
+        change.ops.push(Op::RevokeCaller {
+            name: name.to_owned(),
+            at: now,
+        });
+        match self.store.apply(change).await {
+            Ok(_) => {
+                tracing::info!(caller = %name, "caller revoked");
+                Ok(())
+            }
+            Err(StoreError::Conflict) => Err(Error::NotFound(format!("caller {name}"))),
+            Err(e) => Err(e.into()),
         }
     }
 }
@@ -150,7 +175,10 @@ impl Hub {
 fn parse_caller_name(raw: &str) -> Result<String> {
     let name = raw.trim();
     let valid = |c: char| c.is_ascii_alphanumeric() || "-_.".contains(c);
-    if name.is_empty() || name.len() > 64 || !name.chars().all(valid) {
+    if name.is_empty()
+        || name.len() > crate::record::limits::CALLER_NAME
+        || !name.chars().all(valid)
+    {
         return Err(Error::invalid(
             "name",
             "must be 1-64 characters of A-Z, a-z, 0-9, '-', '_' or '.'",

@@ -42,6 +42,15 @@ impl Hub {
                 "must be a delivered event's sequence",
             ));
         }
+        // A cursor past what was delivered would skip the events after it
+        // unseen: only a sequence this system was sent may be acknowledged.
+        let sent = self.store.events_for(system, seq - 1, 1).await?;
+        if sent.first().map(|e| e.seq) != Some(seq) {
+            return Err(Error::FailedPrecondition {
+                reason: "SEQUENCE_NOT_DELIVERED",
+                message: format!("sequence {seq} is not an event sent to {system}"),
+            });
+        }
         self.store
             .acknowledge(system, seq, self.clock.now())
             .await?;

@@ -52,9 +52,6 @@ use crate::record::{Customer, CustomerId, LocalId, SystemCode};
 use crate::store::{AuditEntry, NewEvent, Store};
 use std::sync::Arc;
 
-/// Longest accepted statement of purpose.
-const MAX_PURPOSE_CHARS: usize = 500;
-
 pub struct Hub {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
@@ -259,6 +256,35 @@ fn audit_entry(
 /// Retries a plan-and-apply step when a concurrent writer wins the race.
 const MAX_ATTEMPTS: usize = 5;
 
+/// Page tokens are opaque to callers: a list's tag and an offset, hex.
+fn encode_page_token(tag: &str, offset: usize) -> String {
+    hex::encode(format!("{tag}:{offset}"))
+}
+
+/// The offset a page token of list `tag` names; empty is the first page.
+fn decode_page_token(tag: &str, token: &str) -> Option<usize> {
+    if token.is_empty() {
+        return Some(0);
+    }
+    let raw = String::from_utf8(hex::decode(token).ok()?).ok()?;
+    raw.strip_prefix(tag)?.strip_prefix(':')?.parse().ok()
+}
+
+/// An idempotency key: empty for none.
+pub fn parse_request_id(raw: &str) -> Result<Option<String>> {
+    use crate::record::limits::{REQUEST_ID, is_forbidden};
+    match raw.trim() {
+        "" => Ok(None),
+        id if id.chars().count() > REQUEST_ID || id.chars().any(is_forbidden) => {
+            Err(Error::invalid(
+                "request_id",
+                format!("must be at most {REQUEST_ID} printable characters"),
+            ))
+        }
+        id => Ok(Some(id.to_owned())),
+    }
+}
+
 /// A steward's decision must say why; it is kept in the audit trail.
 pub fn parse_reason(raw: &str) -> Result<String> {
     parse_text("reason", raw, "a reason is required for this decision")
@@ -274,14 +300,18 @@ pub fn parse_purpose(raw: &str) -> Result<String> {
 }
 
 pub(super) fn parse_text(field: &str, raw: &str, missing: &str) -> Result<String> {
+    use crate::record::limits::{STATEMENT, is_forbidden};
+    if raw.chars().any(is_forbidden) {
+        return Err(Error::invalid(field, "must not contain control characters"));
+    }
     let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.is_empty() {
         return Err(Error::invalid(field, missing));
     }
-    if text.chars().count() > MAX_PURPOSE_CHARS {
+    if text.chars().count() > STATEMENT {
         return Err(Error::invalid(
             field,
-            format!("must be at most {MAX_PURPOSE_CHARS} characters"),
+            format!("must be at most {STATEMENT} characters"),
         ));
     }
     Ok(text)

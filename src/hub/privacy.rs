@@ -180,7 +180,10 @@ impl Hub {
 
 fn parse_grantee(raw: &str) -> Result<String> {
     let name = raw.trim();
-    if name.is_empty() || name.len() > 128 {
+    if name.is_empty()
+        || name.chars().count() > crate::record::limits::CALLER_NAME
+        || name.chars().any(crate::record::limits::is_forbidden)
+    {
         return Err(Error::invalid("grantee", "must name a caller"));
     }
     Ok(name.to_owned())

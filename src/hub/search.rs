@@ -15,7 +15,7 @@ pub const MAX_PAGE_SIZE: usize = 50;
 /// Deepest offset a page token may reach: an agent who has not found the
 /// caller in 200 results should ask another question.
 const MAX_OFFSET: usize = 200;
-const MAX_QUERY_CHARS: usize = 300;
+const MAX_QUERY_CHARS: usize = crate::record::limits::SEARCH_TEXT;
 
 #[derive(Debug, Clone, Default)]
 pub struct SearchRequest {
@@ -230,18 +230,12 @@ impl Hub {
     }
 }
 
-/// Page tokens are opaque to callers: a versioned, hex-encoded offset.
 fn encode_page_token(offset: usize) -> String {
-    hex::encode(format!("s1:{offset}"))
+    super::encode_page_token("s1", offset)
 }
 
 fn decode_page_token(token: &str) -> Option<usize> {
-    if token.is_empty() {
-        return Some(0);
-    }
-    let raw = String::from_utf8(hex::decode(token).ok()?).ok()?;
-    let offset: usize = raw.strip_prefix("s1:")?.parse().ok()?;
-    (offset <= MAX_OFFSET).then_some(offset)
+    super::decode_page_token("s1", token).filter(|&offset| offset <= MAX_OFFSET)
 }
 
 #[cfg(test)]

@@ -20,8 +20,7 @@ use sha2::{Digest, Sha256};
 pub const MAX_FAILURES: i64 = 5;
 pub const FAILURE_WINDOW_MINUTES: i64 = 15;
 pub const LOCKOUT_MINUTES: i64 = 30;
-const MAX_FACTS: usize = 10;
-const MAX_FACT_CHARS: usize = 100;
+use crate::record::limits::{FACT_KIND, FACT_VALUE as MAX_FACT_CHARS, FACTS as MAX_FACTS};
 /// Hash rounds: slows a guess at a short reference without slowing a check.
 const HASH_ROUNDS: usize = 10_000;
 
@@ -316,7 +315,7 @@ fn parse_facts(facts: &[(String, String)], field: &str) -> Result<Vec<(String, S
     for (i, (kind, value)) in facts.iter().enumerate() {
         let kind = kind.trim().to_ascii_lowercase();
         let kind_ok = !kind.is_empty()
-            && kind.len() <= 40
+            && kind.len() <= FACT_KIND
             && kind.starts_with(|c: char| c.is_ascii_lowercase())
             && kind
                 .bytes()

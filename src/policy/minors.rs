@@ -11,7 +11,7 @@ pub const ADULT_AGE: u32 = 18;
 /// TREATED_AS_ADULT covers 16- and 17-year-olds only (e.g. housing).
 pub const TREATED_AS_ADULT_FROM: u32 = 16;
 /// Longest guardian, case or legal reference accepted.
-const MAX_REFERENCE_CHARS: usize = 100;
+const MAX_REFERENCE_CHARS: usize = crate::record::limits::REFERENCE;
 
 pub const MINOR_WITHOUT_LAWFUL_BASIS: &str = "MINOR_WITHOUT_LAWFUL_BASIS";
 
@@ -87,10 +87,15 @@ pub fn evaluate(
             "a guardian, case or legal reference is required",
         ));
     }
-    if reference.chars().count() > MAX_REFERENCE_CHARS {
+    if reference.chars().count() > MAX_REFERENCE_CHARS
+        || claim
+            .reference
+            .chars()
+            .any(crate::record::limits::is_forbidden)
+    {
         return Err(Error::invalid(
             "minor_basis.reference",
-            format!("must be at most {MAX_REFERENCE_CHARS} characters"),
+            format!("must be at most {MAX_REFERENCE_CHARS} printable characters"),
         ));
     }
     if claim.expires_at.is_some_and(|at| at <= now) {

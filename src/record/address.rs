@@ -1,10 +1,8 @@
 //! A UK postal address with an optional UPRN.
 
 use super::Postcode;
+use super::limits::{ADDRESS_LINE as MAX_LINE_CHARS, ADDRESS_LINES as MAX_LINES, is_forbidden};
 use serde::{Deserialize, Serialize};
-
-const MAX_LINES: usize = 5;
-const MAX_LINE_CHARS: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Address {
@@ -35,7 +33,7 @@ impl Address {
             errors.push(("lines", format!("at most {MAX_LINES} lines")));
         } else if lines
             .iter()
-            .any(|l| l.chars().count() > MAX_LINE_CHARS || l.chars().any(char::is_control))
+            .any(|l| l.chars().count() > MAX_LINE_CHARS || l.chars().any(is_forbidden))
         {
             errors.push((
                 "lines",
@@ -43,10 +41,10 @@ impl Address {
             ));
         }
         let town = town.split_whitespace().collect::<Vec<_>>().join(" ");
-        if town.chars().count() > MAX_LINE_CHARS {
+        if town.chars().count() > MAX_LINE_CHARS || town.chars().any(is_forbidden) {
             errors.push((
                 "town",
-                format!("must be at most {MAX_LINE_CHARS} characters"),
+                format!("must be at most {MAX_LINE_CHARS} printable characters"),
             ));
         }
         let postcode = Postcode::parse(postcode)
@@ -75,7 +73,10 @@ pub struct Uprn(String);
 impl Uprn {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let raw = raw.trim();
-        if raw.is_empty() || raw.len() > 12 || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        if raw.is_empty()
+            || raw.len() > super::limits::UPRN_DIGITS
+            || !raw.bytes().all(|b| b.is_ascii_digit())
+        {
             return Err("must be 1 to 12 digits".into());
         }
         // Leading zeros carry no meaning in a UPRN; store it canonically.

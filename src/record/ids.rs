@@ -40,7 +40,7 @@ impl SystemCode {
         if code.is_empty() {
             return Err("is required".into());
         }
-        if code.len() > 32 || !code.chars().all(valid_char) {
+        if code.len() > super::limits::SYSTEM_CODE || !code.chars().all(valid_char) {
             return Err("must be 1-32 characters of a-z, 0-9, '-' or '_'".into());
         }
         Ok(Self(code.to_owned()))
@@ -67,7 +67,9 @@ impl LocalId {
         if id.is_empty() {
             return Err("is required".into());
         }
-        if id.chars().count() > 64 || id.chars().any(char::is_control) {
+        if id.chars().count() > super::limits::LOCAL_ID
+            || id.chars().any(super::limits::is_forbidden)
+        {
             return Err("must be at most 64 printable characters".into());
         }
         Ok(Self(id.to_owned()))

@@ -5,6 +5,7 @@ mod address;
 mod birth_date;
 mod flags;
 mod ids;
+pub mod limits;
 mod name;
 mod objection;
 mod postcode;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-const MAX_NAME_CHARS: usize = 100;
+use super::limits::{NAME_PART as MAX_NAME_CHARS, is_forbidden};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonName {
@@ -55,7 +55,7 @@ fn part(
         ));
         return None;
     }
-    if value.chars().any(|c| c.is_control() || c.is_ascii_digit()) {
+    if value.chars().any(|c| is_forbidden(c) || c.is_ascii_digit()) {
         errors.push((
             field,
             "must not contain digits or control characters".into(),

@@ -159,6 +159,18 @@ pub enum Op {
         until: DateTime<Utc>,
         at: DateTime<Utc>,
     },
+    /// Registers a caller known by the SHA-256 of its token; fails with
+    /// `Conflict` when the name was ever used (revoked names stay taken, so
+    /// audit entries under a name always mean one credential).
+    InsertCaller {
+        caller: RegisteredCaller,
+        token_sha256: String,
+    },
+    /// Revokes the active caller `name`; fails with `Conflict` if none is.
+    RevokeCaller {
+        name: String,
+        at: DateTime<Utc>,
+    },
     /// Fails with `Conflict` if the request ID was already used.
     SaveRequest {
         scope: String,
@@ -208,6 +220,8 @@ impl Op {
             | Op::ExpectVerificationState { .. }
             | Op::RecordVerificationAttempt { .. }
             | Op::LockVerification { .. }
+            | Op::InsertCaller { .. }
+            | Op::RevokeCaller { .. }
             | Op::SaveRequest { .. } => None,
         }
     }

@@ -302,17 +302,6 @@ pub trait Store: Send + Sync + 'static {
     async fn caller_by_token_hash(&self, token_sha256: &str) -> StoreResult<Option<Caller>>;
 
     async fn list_callers(&self) -> StoreResult<Vec<RegisteredCaller>>;
-
-    /// Fails with `Conflict` when the name is taken.
-    async fn insert_caller(&self, caller: &RegisteredCaller, token_sha256: &str)
-    -> StoreResult<()>;
-
-    /// Returns false when no active caller has that name.
-    async fn revoke_caller(
-        &self,
-        name: &str,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> StoreResult<bool>;
 }
 
 /// Opens the store named by the URL's scheme (`sqlite:` or `postgres:`) and

@@ -310,24 +310,6 @@ impl Store for TracedStore {
         self.inner.list_callers().await
     }
 
-    #[instrument(name = "store.insert_caller", skip_all, fields(db.system.name = self.system, caller = %caller.name))]
-    async fn insert_caller(
-        &self,
-        caller: &RegisteredCaller,
-        token_sha256: &str,
-    ) -> StoreResult<()> {
-        self.inner.insert_caller(caller, token_sha256).await
-    }
-
-    #[instrument(name = "store.revoke_caller", skip_all, fields(db.system.name = self.system, caller = name))]
-    async fn revoke_caller(
-        &self,
-        name: &str,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> StoreResult<bool> {
-        self.inner.revoke_caller(name, at).await
-    }
-
     #[instrument(name = "store.objections", skip_all, fields(db.system.name = self.system, customer_id = %customer))]
     async fn objections(
         &self,

@@ -84,6 +84,43 @@ async fn registered_callers_work_until_revoked() {
         .unwrap_err();
     assert_eq!(status.code(), Code::Unauthenticated);
 
+    // A revoked name stays taken, so audit entries under it mean one credential.
+    let again = admin
+        .register_caller(authed(
+            "admin",
+            pb::RegisterCallerRequest {
+                name: "leisure-system".into(),
+                role: pb::Role::Department.into(),
+                system: "leisure".into(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), Code::AlreadyExists);
+    // Both acts are in the audit trail, by the admin who did them.
+    let audited: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT caller, operation, purpose FROM audit_log \
+         WHERE operation IN ('register_caller', 'revoke_caller') ORDER BY seq",
+    )
+    .fetch_all(&app.sqlite().await)
+    .await
+    .unwrap();
+    assert_eq!(
+        audited,
+        [
+            (
+                "admin".into(),
+                "register_caller".into(),
+                Some("caller leisure-system (department)".into())
+            ),
+            (
+                "admin".into(),
+                "revoke_caller".into(),
+                Some("caller leisure-system".into())
+            ),
+        ]
+    );
+
     let status = admin
         .revoke_caller(authed(
             "admin",

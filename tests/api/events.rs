@@ -223,6 +223,7 @@ async fn moves_reach_only_consenting_systems(app: TestApp) {
             "agent",
             pb::ListConsentsRequest {
                 customer_id: id.clone(),
+                ..Default::default()
             },
         ))
         .await

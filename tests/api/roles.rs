@@ -142,10 +142,13 @@ async fn call(app: &TestApp, rpc: &str, token: &str, customer: &str, n: usize) -
                 evidence: Some(evidence()),
             }
         ))),
-        "Consents/ListConsents" => code!(
-            app.consents()
-                .list_consents(authed(token, pb::ListConsentsRequest { customer_id: c }))
-        ),
+        "Consents/ListConsents" => code!(app.consents().list_consents(authed(
+            token,
+            pb::ListConsentsRequest {
+                customer_id: c,
+                ..Default::default()
+            }
+        ))),
         "Events/Subscribe" => code!(app.events().subscribe(authed(
             token,
             pb::SubscribeRequest {

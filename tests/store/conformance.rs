@@ -349,27 +349,43 @@ async fn callers_register_list_revoke(store: Arc<dyn Store>) {
         system: Some(SystemCode::parse("leisure").unwrap()),
         created_at: at(0),
     };
-    store.insert_caller(&caller, "h1").await.unwrap();
+    let register = |hash: &str| Change {
+        ops: vec![Op::InsertCaller {
+            caller: caller.clone(),
+            token_sha256: hash.into(),
+        }],
+        ..Change::default()
+    };
+    let revoke = |secs: i64| Change {
+        ops: vec![Op::RevokeCaller {
+            name: "leisure".into(),
+            at: at(1) + Duration::seconds(secs),
+        }],
+        ..Change::default()
+    };
+    store.apply(register("h1")).await.unwrap();
     assert!(matches!(
-        store.insert_caller(&caller, "h2").await,
+        store.apply(register("h2")).await,
         Err(StoreError::Conflict)
     ));
     let found = store.caller_by_token_hash("h1").await.unwrap().unwrap();
     assert_eq!(found.role, Role::Department);
     assert_eq!(store.list_callers().await.unwrap().len(), 1);
 
-    assert!(
-        store
-            .revoke_caller("leisure", at(1) + Duration::seconds(1))
-            .await
-            .unwrap()
-    );
-    assert!(!store.revoke_caller("leisure", at(2)).await.unwrap());
+    store.apply(revoke(1)).await.unwrap();
+    assert!(matches!(
+        store.apply(revoke(2)).await,
+        Err(StoreError::Conflict)
+    ));
     assert!(store.caller_by_token_hash("h1").await.unwrap().is_none());
     assert!(store.list_callers().await.unwrap().is_empty());
-    // The name can be registered again with a new token.
-    store.insert_caller(&caller, "h3").await.unwrap();
-    assert!(store.caller_by_token_hash("h3").await.unwrap().is_some());
+    // A revoked name is never registered again: audit entries under it
+    // keep meaning one credential.
+    assert!(matches!(
+        store.apply(register("h3")).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(store.caller_by_token_hash("h3").await.unwrap().is_none());
 }
 
 async fn merge_moves_links_and_keeps_the_merged_row(store: Arc<dyn Store>) {

@@ -514,47 +514,6 @@ macro_rules! impl_store {
                 .await?;
                 rows.into_iter().map(|r| r.into_registered()).collect()
             }
-
-            async fn insert_caller(
-                &self,
-                caller: &$crate::store::RegisteredCaller,
-                token_sha256: &str,
-            ) -> $crate::store::StoreResult<()> {
-                // A revoked caller's name may be registered again.
-                let mut tx = self.write.begin().await?;
-                sqlx::query("DELETE FROM callers WHERE name = $1 AND revoked_at IS NOT NULL")
-                    .bind(&caller.name)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(
-                    "INSERT INTO callers (name, role, system, token_sha256, created_at) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&caller.name)
-                .bind(caller.role.as_str())
-                .bind(caller.system.as_ref().map(|s| s.as_str()))
-                .bind(token_sha256)
-                .bind(caller.created_at)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn revoke_caller(
-                &self,
-                name: &str,
-                at: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::store::StoreResult<bool> {
-                let done = sqlx::query(
-                    "UPDATE callers SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL",
-                )
-                .bind(at)
-                .bind(name)
-                .execute(&self.write)
-                .await?;
-                Ok(done.rows_affected() == 1)
-            }
         }
     };
 }

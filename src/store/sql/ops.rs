@@ -225,6 +225,31 @@ macro_rules! impl_ops {
                     Op::InsertObjection(_) | Op::WithdrawObjections { .. } => {
                         Self::apply_rights_op(tx, op).await?;
                     }
+                    Op::InsertCaller { caller, token_sha256 } => {
+                        sqlx::query(
+                            "INSERT INTO callers (name, role, system, token_sha256, created_at) \
+                             VALUES ($1, $2, $3, $4, $5)",
+                        )
+                        .bind(&caller.name)
+                        .bind(caller.role.as_str())
+                        .bind(caller.system.as_ref().map(|s| s.as_str()))
+                        .bind(token_sha256)
+                        .bind(caller.created_at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Op::RevokeCaller { name, at } => {
+                        let done = sqlx::query(
+                            "UPDATE callers SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL",
+                        )
+                        .bind(*at)
+                        .bind(name)
+                        .execute(&mut **tx)
+                        .await?;
+                        if done.rows_affected() != 1 {
+                            return Err(StoreError::Conflict);
+                        }
+                    }
                     Op::SaveWeights { weights, pairs, at } => {
                         sqlx::query("INSERT INTO match_weights (weights, pairs, trained_at) VALUES ($1, $2, $3)")
                             .bind(weights)
