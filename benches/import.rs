@@ -174,7 +174,11 @@ async fn main() -> anyhow::Result<()> {
         SYSTEMS.len(),
         started.elapsed().as_secs_f64()
     );
-    let store = scr_hub::store::open(&url).await?;
+    let store = scr_hub::store::open(
+        &url,
+        std::sync::Arc::new(scr_hub::audit::Keyring::generate()),
+    )
+    .await?;
     let today = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
     let clock = Arc::new(FixedClock(
         Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap(),

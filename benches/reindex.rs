@@ -105,7 +105,11 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let people = scr_hub::synth::people(size, 42);
     let generated = started.elapsed();
-    let store = scr_hub::store::open(&url).await?;
+    let store = scr_hub::store::open(
+        &url,
+        std::sync::Arc::new(scr_hub::audit::Keyring::generate()),
+    )
+    .await?;
     let started = Instant::now();
     let links = preload(&store, &people, batch).await?;
     let loaded = started.elapsed();

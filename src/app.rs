@@ -46,7 +46,7 @@ impl App {
         if callers.is_empty() {
             callers.push(bootstrap_admin(&settings.data_dir)?);
         }
-        let store = crate::store::open(&settings.database_url)
+        let store = crate::store::open(&settings.database_url, settings.audit_keys.clone())
             .await
             .context("opening the database")?;
         let search =
@@ -69,6 +69,9 @@ impl App {
                 .with_search(search.clone())
                 .with_privacy(settings.privacy),
         );
+        hub.note_audit_key()
+            .await
+            .context("recording the audit key in use")?;
         tasks.push(daily_sweep(hub.clone()));
         let listener = TcpListener::bind(settings.listen)
             .await

@@ -33,6 +33,7 @@ pub struct Overrides {
     pub tls_key: Option<PathBuf>,
     pub client_ca: Option<PathBuf>,
     pub health_listen: Option<SocketAddr>,
+    pub audit_key_file: Option<PathBuf>,
 }
 
 /// The TOML file's shape.
@@ -64,6 +65,12 @@ struct FileConfig {
     /// A second TOML file holding only `[[callers]]` (e.g. a Kubernetes
     /// Secret), added to those in this file.
     callers_file: Option<PathBuf>,
+    /// The key (hex) the audit chain is signed with; kept outside the
+    /// database. Default: `<data_dir>/audit.key`, made on first use.
+    audit_key_file: Option<PathBuf>,
+    /// Earlier audit keys, kept so the entries they signed still verify.
+    #[serde(default)]
+    audit_retired_key_files: Vec<PathBuf>,
     #[serde(default)]
     callers: Vec<CallerConfig>,
     #[serde(default)]
@@ -122,6 +129,8 @@ pub struct Settings {
     pub tls: Option<TlsSettings>,
     /// Plaintext health-only listener; `None` serves health on `listen` only.
     pub health_listen: Option<SocketAddr>,
+    /// The audit chain's keys (`audit_key_file`, `audit_retired_key_files`).
+    pub audit_keys: std::sync::Arc<crate::audit::Keyring>,
 }
 
 impl Settings {
@@ -150,6 +159,14 @@ impl Settings {
             .database_url
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("scr.db").display()));
+        // A key file named in the settings must exist (it is a secret the
+        // operator provides); the default one is made on first use.
+        let (key_file, create) = match overrides.audit_key_file.or(file.audit_key_file) {
+            Some(path) => (path, false),
+            None => (data_dir.join("audit.key"), true),
+        };
+        let audit_keys =
+            crate::audit::Keyring::load(&key_file, create, &file.audit_retired_key_files)?;
         let tls = tls_settings(
             overrides.tls_cert.or(file.tls_cert),
             overrides.tls_key.or(file.tls_key),
@@ -180,6 +197,7 @@ impl Settings {
             otlp_endpoint: overrides.otlp_endpoint.or(file.otlp_endpoint),
             tls,
             health_listen: overrides.health_listen.or(file.health_listen),
+            audit_keys: std::sync::Arc::new(audit_keys),
             data_dir,
         })
     }

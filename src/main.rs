@@ -70,6 +70,9 @@ enum Command {
 enum AuditCommand {
     /// Recompute the hash chain; exit status 1 if it is broken.
     Verify(StoreArgs),
+    /// Once, after upgrading a store whose audit log predates audit keys:
+    /// check its plain hash chain and seal it with the audit key.
+    Seal(StoreArgs),
 }
 
 #[derive(Subcommand)]
@@ -126,6 +129,9 @@ struct ServeArgs {
     /// Also serve grpc.health.v1 alone, in plaintext, here (for probes).
     #[arg(long, env = "SCR_HEALTH_LISTEN")]
     health_listen: Option<SocketAddr>,
+    /// File holding the audit chain's key (hex) [default: <data-dir>/audit.key, made on first use].
+    #[arg(long, env = "SCR_AUDIT_KEY_FILE")]
+    audit_key_file: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -139,6 +145,9 @@ struct StoreArgs {
     /// sqlite://FILE or postgres://… [default: sqlite://<data-dir>/scr.db].
     #[arg(long, env = "SCR_DATABASE_URL")]
     database_url: Option<String>,
+    /// File holding the audit chain's key (hex) [default: <data-dir>/audit.key].
+    #[arg(long, env = "SCR_AUDIT_KEY_FILE")]
+    audit_key_file: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -183,6 +192,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Audit {
             command: AuditCommand::Verify(args),
         } => audit_verify(args).await,
+        Command::Audit {
+            command: AuditCommand::Seal(args),
+        } => audit_seal(args).await,
         Command::Policy {
             command: PolicyCommand::Sweep(args),
         } => policy_sweep(args).await,
@@ -226,6 +238,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tls_key: args.tls_key,
         client_ca: args.client_ca,
         health_listen: args.health_listen,
+        audit_key_file: args.audit_key_file,
     };
     let settings = Settings::load(args.config.as_deref(), overrides)?;
     let telemetry =
@@ -256,11 +269,12 @@ async fn open_store(
     let overrides = Overrides {
         data_dir: args.data_dir,
         database_url: args.database_url,
+        audit_key_file: args.audit_key_file,
         ..Overrides::default()
     };
     let settings = Settings::load(args.config.as_deref(), overrides)?;
     scr_hub::telemetry::init(settings.log_format, None)?;
-    let store = scr_hub::store::open(&settings.database_url).await?;
+    let store = scr_hub::store::open(&settings.database_url, settings.audit_keys.clone()).await?;
     Ok((settings, store))
 }
 
@@ -287,7 +301,10 @@ async fn reindex(args: StoreArgs) -> anyhow::Result<()> {
 async fn audit_verify(args: StoreArgs) -> anyhow::Result<()> {
     let (_, store) = open_store(args).await?;
     let v = scr_hub::hub::verify_audit_log(store.as_ref()).await?;
-    println!("entries checked: {}", v.checked);
+    println!(
+        "entries checked: {} ({} signed with an audit key)",
+        v.checked, v.keyed
+    );
     if v.unchained > 0 {
         println!("entries from before the chain: {}", v.unchained);
     }
@@ -301,6 +318,22 @@ async fn audit_verify(args: StoreArgs) -> anyhow::Result<()> {
             std::process::exit(1);
         }
     }
+}
+
+async fn audit_seal(args: StoreArgs) -> anyhow::Result<()> {
+    let (_, store) = open_store(args).await?;
+    let hub = scr_hub::hub::Hub::new(
+        store,
+        std::sync::Arc::new(scr_hub::clock::SystemClock),
+        Vec::new(),
+    );
+    let v = hub.seal_audit_log().await?;
+    println!(
+        "audit log sealed: {} entries checked, intact: {}",
+        v.checked,
+        v.intact()
+    );
+    Ok(())
 }
 
 async fn policy_sweep(args: StoreArgs) -> anyhow::Result<()> {
@@ -362,6 +395,7 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
     let overrides = Overrides {
         data_dir: args.store.data_dir,
         database_url: args.store.database_url,
+        audit_key_file: args.store.audit_key_file,
         ..Overrides::default()
     };
     let settings = Settings::load(args.store.config.as_deref(), overrides)?;
@@ -375,7 +409,7 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
     {
         std::fs::create_dir_all(dir)?;
     }
-    let store = scr_hub::store::open(&settings.database_url).await?;
+    let store = scr_hub::store::open(&settings.database_url, settings.audit_keys.clone()).await?;
     let weights = store.latest_weights().await?;
     let clock = Arc::new(scr_hub::clock::SystemClock);
     let hub = Arc::new(

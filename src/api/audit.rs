@@ -32,6 +32,7 @@ impl pb::audit_server::Audit for AuditApi {
         Ok(Response::new(pb::VerifyAuditLogResponse {
             intact: v.intact(),
             checked: v.checked as i64,
+            keyed: v.keyed as i64,
             unchained: v.unchained as i64,
             broken_at_sequence: v.problem.as_ref().map_or(0, |p| p.seq),
             problem: v.problem.map(|p| p.description).unwrap_or_default(),

@@ -171,6 +171,12 @@ pub enum Op {
         name: String,
         at: DateTime<Utc>,
     },
+    /// Seals an audit head never sealed before (a log written before
+    /// audit keys), after the operator verified it: fails with `Conflict`
+    /// unless the head is still exactly `expected` and unsealed.
+    SealAuditHead {
+        expected: AuditHead,
+    },
     /// Fails with `Conflict` if the request ID was already used.
     SaveRequest {
         scope: String,
@@ -222,6 +228,7 @@ impl Op {
             | Op::LockVerification { .. }
             | Op::InsertCaller { .. }
             | Op::RevokeCaller { .. }
+            | Op::SealAuditHead { .. }
             | Op::SaveRequest { .. } => None,
         }
     }
@@ -285,14 +292,24 @@ pub struct StoredAudit {
     pub entry: AuditEntry,
     pub prev_hash: Option<String>,
     pub hash: Option<String>,
+    /// The audit key whose MAC `hash` is; `None` for a plain SHA-256
+    /// from before the chain was keyed.
+    pub key_id: Option<String>,
 }
 
-/// The chain's head: how many chained entries there are, and the last.
+/// The chain's head: how many chained entries there are, and the last,
+/// sealed with the active audit key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditHead {
     pub entries: i64,
     pub last_seq: i64,
     pub hash: String,
+    /// The first keyed entry's sequence (0 while there is none).
+    pub keyed_from: i64,
+    /// The key that sealed the head and its MAC (`None` until the first
+    /// keyed append).
+    pub key_id: Option<String>,
+    pub mac: Option<String>,
 }
 
 /// One event for one receiving system (routing is decided before writing).

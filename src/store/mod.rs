@@ -91,6 +91,9 @@ pub trait EventSink: Send + Sync {
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// The keys this store signs audit entries with (and verifies by).
+    fn audit_keys(&self) -> &crate::audit::Keyring;
+
     /// Checks that the database answers.
     async fn ping(&self) -> StoreResult<()>;
 
@@ -306,12 +309,22 @@ pub trait Store: Send + Sync + 'static {
 
 /// Opens the store named by the URL's scheme (`sqlite:` or `postgres:`) and
 /// brings its schema, and its blocking keys (`blocking::SCHEME`), up to
-/// date. Every call on it opens a span.
-pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+/// date. The audit entries it appends are signed with `audit_keys`'
+/// active key. Every call on it opens a span.
+pub async fn open(
+    url: &str,
+    audit_keys: Arc<crate::audit::Keyring>,
+) -> anyhow::Result<Arc<dyn Store>> {
     let (store, system): (Arc<dyn Store>, _) = if url.starts_with("sqlite:") {
-        (Arc::new(SqliteStore::open(url).await?), "sqlite")
+        (
+            Arc::new(SqliteStore::open(url, audit_keys).await?),
+            "sqlite",
+        )
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        (Arc::new(PostgresStore::open(url).await?), "postgresql")
+        (
+            Arc::new(PostgresStore::open(url, audit_keys).await?),
+            "postgresql",
+        )
     } else {
         anyhow::bail!("database URL must start with sqlite: or postgres:")
     };

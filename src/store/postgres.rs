@@ -16,6 +16,8 @@ pub struct PostgresStore {
     read: PgPool,
     write: PgPool,
     signal: tokio::sync::watch::Sender<u64>,
+    /// Signs the audit entries this store appends.
+    audit_keys: std::sync::Arc<crate::audit::Keyring>,
 }
 
 impl PostgresStore {
@@ -25,7 +27,10 @@ impl PostgresStore {
     const MEMBER_LIST: &str = "string_agg(t.system || chr(31) || t.local_id, chr(30))";
     const PARAMS: super::sql::Params = super::sql::Params::Numbered;
 
-    pub async fn open(url: &str) -> anyhow::Result<Self> {
+    pub async fn open(
+        url: &str,
+        audit_keys: std::sync::Arc<crate::audit::Keyring>,
+    ) -> anyhow::Result<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
@@ -55,6 +60,7 @@ impl PostgresStore {
             read: pool.clone(),
             write: pool,
             signal,
+            audit_keys,
         };
         store.rekey().await?;
         Ok(store)

@@ -84,6 +84,7 @@ pub struct AuditRow {
     pub purpose: Option<String>,
     pub prev_hash: Option<String>,
     pub hash: Option<String>,
+    pub key_id: Option<String>,
 }
 
 impl AuditRow {
@@ -102,6 +103,7 @@ impl AuditRow {
             },
             prev_hash: self.prev_hash,
             hash: self.hash,
+            key_id: self.key_id,
         })
     }
 }
@@ -111,6 +113,9 @@ pub struct HeadRow {
     pub entries: i64,
     pub last_seq: i64,
     pub hash: String,
+    pub keyed_from: i64,
+    pub key_id: Option<String>,
+    pub mac: Option<String>,
 }
 
 impl HeadRow {
@@ -119,6 +124,9 @@ impl HeadRow {
             entries: self.entries,
             last_seq: self.last_seq,
             hash: self.hash,
+            keyed_from: self.keyed_from,
+            key_id: self.key_id,
+            mac: self.mac,
         }
     }
 }

@@ -12,6 +12,8 @@ pub struct SqliteStore {
     write: SqlitePool,
     signal: tokio::sync::watch::Sender<u64>,
     _checkpoints: Checkpoints,
+    /// Signs the audit entries this store appends.
+    audit_keys: std::sync::Arc<crate::audit::Keyring>,
 }
 
 /// How often the write-ahead log is copied back into the database, off the
@@ -92,7 +94,10 @@ impl SqliteStore {
     const MEMBER_LIST: &str = "group_concat(t.system || char(31) || t.local_id, char(30))";
     const PARAMS: super::sql::Params = super::sql::Params::Anonymous;
 
-    pub async fn open(url: &str) -> anyhow::Result<Self> {
+    pub async fn open(
+        url: &str,
+        audit_keys: std::sync::Arc<crate::audit::Keyring>,
+    ) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -134,6 +139,7 @@ impl SqliteStore {
             write,
             signal: tokio::sync::watch::Sender::<u64>::new(0),
             _checkpoints: checkpoints,
+            audit_keys,
         };
         store.rekey().await?;
         Ok(store)

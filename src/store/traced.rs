@@ -19,6 +19,10 @@ impl TracedStore {
 
 #[async_trait]
 impl Store for TracedStore {
+    fn audit_keys(&self) -> &crate::audit::Keyring {
+        self.inner.audit_keys()
+    }
+
     #[instrument(name = "store.ping", skip_all, fields(db.system.name = self.system))]
     async fn ping(&self) -> StoreResult<()> {
         self.inner.ping().await

@@ -86,6 +86,7 @@ pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
         Backend::Postgres => postgres::fresh_database().await?,
     };
     let settings = Settings {
+        audit_keys: std::sync::Arc::new(scr_hub::audit::Keyring::generate()),
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: data_dir.path().to_owned(),
         database_url,

@@ -66,6 +66,19 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// One audit key per database, as replicas of one deployment share theirs.
+fn audit_key_file(database_url: &str) -> std::path::PathBuf {
+    use sha2::Digest;
+    let name = hex::encode(&sha2::Sha256::digest(database_url.as_bytes())[..8]);
+    let path = std::env::temp_dir().join(format!("scr-test-audit-{name}.key"));
+    if !path.exists() {
+        let key = scr_hub::audit::AuditKey::generate().to_file();
+        // Another replica may write it first; either key is then the one.
+        let _ = scr_hub::audit::write_private(&path, &key);
+    }
+    path
+}
+
 /// Runs `scr-hub serve` on `dir` and waits until it answers.
 async fn serve(dir: &Path, database_url: &str, nats: Option<&Nats>) -> Server {
     let mut config = String::new();
@@ -99,6 +112,8 @@ async fn serve(dir: &Path, database_url: &str, nats: Option<&Nats>) -> Server {
         .arg(dir)
         .arg("--database-url")
         .arg(database_url)
+        .arg("--audit-key-file")
+        .arg(audit_key_file(database_url))
         .kill_on_drop(true);
     if quiet {
         command

@@ -32,7 +32,12 @@ fn hub(store: &Arc<dyn scr_hub::store::Store>, at: DateTime<Utc>) -> Hub {
 async fn the_sweep_disposes_of_lapsed_exceptions_and_lifts_at_eighteen() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("scr.db").display());
-    let store = scr_hub::store::open(&url).await.unwrap();
+    let store = scr_hub::store::open(
+        &url,
+        std::sync::Arc::new(scr_hub::audit::Keyring::generate()),
+    )
+    .await
+    .unwrap();
     let t0: DateTime<Utc> = "2026-01-10T12:00:00Z".parse().unwrap();
     let housing = Caller::new(
         "housing".into(),

@@ -28,7 +28,12 @@ async fn trains_and_stores_weights_from_the_records_held() {
         }
     }
     let url = format!("sqlite://{}", app.data_dir.path().join("scr.db").display());
-    let store = scr_hub::store::open(&url).await.unwrap();
+    let store = scr_hub::store::open(
+        &url,
+        std::sync::Arc::new(scr_hub::audit::Keyring::generate()),
+    )
+    .await
+    .unwrap();
     assert_eq!(store.latest_weights().await.unwrap(), None);
     let summary = scr_hub::hub::train_weights(store.as_ref(), chrono::Utc::now())
         .await

@@ -239,9 +239,12 @@ async fn replicas_lock_after_exactly_five_failures_on_postgres() {
         return;
     };
     let mut replicas = Vec::new();
+    // Replicas of one deployment share its audit key.
+    let audit_keys = std::sync::Arc::new(scr_hub::audit::Keyring::generate());
     for _ in 0..2 {
         let data_dir = tempfile::tempdir().unwrap();
         let settings = scr_hub::config::Settings {
+            audit_keys: audit_keys.clone(),
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: data_dir.path().to_owned(),
             database_url: url.clone(),

@@ -101,7 +101,12 @@ async fn killed_import_resumes_without_duplicate_links() {
     assert!(out.contains("already linked, updated: 0"), "{out}");
 
     let url = format!("sqlite://{}", data.join("scr.db").display());
-    let store = scr_hub::store::open(&url).await.unwrap();
+    let store = scr_hub::store::open(
+        &url,
+        std::sync::Arc::new(scr_hub::audit::Keyring::generate()),
+    )
+    .await
+    .unwrap();
     let mut linked = 0;
     for i in 0..rows {
         let id = crate::customer_of(&store, "finance", &format!("F{i}")).await;

@@ -37,7 +37,12 @@ pub async fn hub(dir: &Path, pg: bool) -> Option<(Arc<Hub>, Arc<dyn Store>)> {
 
 /// A hub over the store at `url`.
 pub async fn hub_on(url: &str) -> (Arc<Hub>, Arc<dyn Store>) {
-    let store = scr_hub::store::open(url).await.unwrap();
+    let store = scr_hub::store::open(
+        url,
+        std::sync::Arc::new(scr_hub::audit::Keyring::generate()),
+    )
+    .await
+    .unwrap();
     let clock = Arc::new(FixedClock(
         Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap(),
     ));

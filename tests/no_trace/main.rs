@@ -93,16 +93,24 @@ async fn a_refused_minor_leaves_no_trace() {
 
     let pool = app.sqlite().await;
     for (table, n) in row_counts(&pool).await {
-        // One row each of schema state: the audit chain's head and the
-        // blocking-key scheme.
-        let expected = i64::from(matches!(table.as_str(), "audit_head" | "key_scheme"));
+        // One row each of schema state (the audit chain's head and the
+        // blocking-key scheme), and the service's own entry at start.
+        let expected = i64::from(matches!(
+            table.as_str(),
+            "audit_head" | "key_scheme" | "audit_log"
+        ));
         assert_eq!(n, expected, "table {table} holds {n} rows");
     }
-    let (entries,): (i64,) = sqlx::query_as("SELECT entries FROM audit_head")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(entries, 0, "nothing was audited");
+    let audited: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT operation, customer_id FROM audit_log")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        audited,
+        [("audit_key_in_use".to_string(), None)],
+        "nothing was audited of the refused records"
+    );
     let index = scr_hub::search::SearchIndex::open(&app.data_dir.path().join("index")).unwrap();
     assert_eq!(index.num_docs(), 0);
 

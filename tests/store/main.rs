@@ -16,7 +16,15 @@ use std::sync::Arc;
 pub async fn sqlite_store() -> (Arc<dyn Store>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("scr.db").display());
-    (scr_hub::store::open(&url).await.unwrap(), dir)
+    (
+        scr_hub::store::open(
+            &url,
+            std::sync::Arc::new(scr_hub::audit::Keyring::generate()),
+        )
+        .await
+        .unwrap(),
+        dir,
+    )
 }
 
 /// Raw SQL on a test store's database, to tamper with it.
@@ -45,7 +53,7 @@ macro_rules! conformance_with_sql {
                 async fn $name() {
                     let dir = tempfile::tempdir().unwrap();
                     let url = format!("sqlite://{}", dir.path().join("scr.db").display());
-                    let store = scr_hub::store::open(&url).await.unwrap();
+                    let store = scr_hub::store::open(&url, std::sync::Arc::new(scr_hub::audit::Keyring::generate())).await.unwrap();
                     super::$name(store, $crate::RawSql(url)).await;
                 }
             )*
@@ -55,7 +63,7 @@ macro_rules! conformance_with_sql {
                 #[tokio::test]
                 async fn $name() {
                     if let Some(url) = $crate::postgres::fresh_database().await {
-                        let store = scr_hub::store::open(&url).await.unwrap();
+                        let store = scr_hub::store::open(&url, std::sync::Arc::new(scr_hub::audit::Keyring::generate())).await.unwrap();
                         super::$name(store, $crate::RawSql(url)).await;
                     }
                 }
@@ -67,7 +75,14 @@ macro_rules! conformance_with_sql {
 /// A fresh PostgreSQL store, or `None` when PostgreSQL tests are off.
 pub async fn postgres_store() -> Option<Arc<dyn Store>> {
     let url = postgres::fresh_database().await?;
-    Some(scr_hub::store::open(&url).await.unwrap())
+    Some(
+        scr_hub::store::open(
+            &url,
+            std::sync::Arc::new(scr_hub::audit::Keyring::generate()),
+        )
+        .await
+        .unwrap(),
+    )
 }
 
 /// Declares each test once per backend: `sqlite::name` and `postgres::name`.

@@ -17,6 +17,8 @@ crate::conformance_with_sql!(
     audit_tampering_is_detected,
     audit_deletion_is_detected,
     audit_tail_deletion_is_detected,
+    audit_rewrite_without_the_key_is_detected,
+    a_log_from_before_audit_keys_is_sealed_once,
 );
 
 fn at(secs: i64) -> DateTime<Utc> {
@@ -200,6 +202,121 @@ async fn audit_tail_deletion_is_detected(store: Arc<dyn Store>, sql: crate::RawS
         .await;
     let v = verify_audit_log(store.as_ref()).await.unwrap();
     assert_eq!(v.problem.unwrap().seq, 0, "a deleted last entry");
+}
+
+/// Rewrites every entry from `from` (an index) as a plain SHA-256 chain
+/// entry, as someone with database access but without the audit key
+/// could, after `alter`ing the first; the head follows, unsealed when
+/// `unseal`. This is also the form of a log written before audit keys.
+async fn rewrite_plain(
+    store: &Arc<dyn Store>,
+    sql: &crate::RawSql,
+    from: usize,
+    alter: Option<&str>,
+    unseal: bool,
+) {
+    let rows = store.audit_entries(0, 100).await.unwrap();
+    let mut prev = if from == 0 {
+        String::new()
+    } else {
+        rows[from - 1].hash.clone().unwrap()
+    };
+    for (i, row) in rows.iter().enumerate().skip(from) {
+        let mut entry = row.entry.clone();
+        if i == from
+            && let Some(caller) = alter
+        {
+            entry.caller = caller.into();
+        }
+        let hash = scr_hub::audit::entry_hash(&prev, &entry);
+        sql.run(&format!(
+            "UPDATE audit_log SET caller = '{}', prev_hash = '{prev}', hash = '{hash}', \
+             key_id = NULL WHERE seq = {}",
+            entry.caller, row.seq
+        ))
+        .await;
+        prev = hash;
+    }
+    sql.run(&format!(
+        "UPDATE audit_head SET hash = '{prev}' WHERE id = 1"
+    ))
+    .await;
+    if unseal {
+        sql.run("UPDATE audit_head SET key_id = NULL, mac = NULL, keyed_from = 0 WHERE id = 1")
+            .await;
+    }
+}
+
+/// An entry altered and every later hash and the head recomputed, by
+/// someone without the key: caught, and the chain is not extended from
+/// the forged head (which would seal the rewrite).
+async fn audit_rewrite_without_the_key_is_detected(store: Arc<dyn Store>, sql: crate::RawSql) {
+    chained_log(&store).await;
+    let seqs: Vec<i64> = store
+        .audit_entries(0, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.seq)
+        .collect();
+    rewrite_plain(&store, &sql, 1, Some("someone else"), false).await;
+    let v = verify_audit_log(store.as_ref()).await.unwrap();
+    assert_eq!(v.problem.as_ref().unwrap().seq, seqs[1], "{v:?}");
+    let append = Change {
+        audit: vec![entry(9, &CustomerId::generate())],
+        ..Change::default()
+    };
+    assert!(
+        store.apply(append).await.is_err(),
+        "no append onto a forged head"
+    );
+
+    // The whole log rewritten in the form from before audit keys, head
+    // unsealed: still not intact, and not extended either.
+    rewrite_plain(&store, &sql, 0, None, true).await;
+    let v = verify_audit_log(store.as_ref()).await.unwrap();
+    assert!(!v.intact(), "{v:?}");
+    let append = Change {
+        audit: vec![entry(9, &CustomerId::generate())],
+        ..Change::default()
+    };
+    assert!(store.apply(append).await.is_err());
+}
+
+/// A store upgraded from before audit keys: the service will not start on
+/// it until the operator seals the log once, after which entries are keyed
+/// and the older ones still verify where they stand.
+async fn a_log_from_before_audit_keys_is_sealed_once(store: Arc<dyn Store>, sql: crate::RawSql) {
+    chained_log(&store).await;
+    rewrite_plain(&store, &sql, 0, None, true).await;
+    let v = verify_audit_log(store.as_ref()).await.unwrap();
+    assert!(v.unsealed && v.keyed == 0, "{v:?}");
+    let hub = scr_hub::hub::Hub::new(
+        store.clone(),
+        Arc::new(scr_hub::clock::SystemClock),
+        Vec::new(),
+    );
+    let refused = hub.note_audit_key().await.unwrap_err();
+    assert!(
+        refused.to_string().contains("scr-hub audit seal"),
+        "{refused}"
+    );
+
+    let sealed = hub.seal_audit_log().await.unwrap();
+    assert!(sealed.intact(), "{sealed:?}");
+    assert_eq!((sealed.checked, sealed.keyed), (6, 1));
+    hub.note_audit_key().await.unwrap();
+    store
+        .apply(Change {
+            audit: vec![entry(7, &CustomerId::generate())],
+            ..Change::default()
+        })
+        .await
+        .unwrap();
+    let v = verify_audit_log(store.as_ref()).await.unwrap();
+    assert!(v.intact(), "{v:?}");
+    assert_eq!((v.checked, v.keyed), (7, 2));
+    assert!(hub.seal_audit_log().await.is_err(), "sealed once only");
 }
 
 /// Writers racing to append still form one unbroken chain.

@@ -92,7 +92,12 @@ async fn old_keys_are_remade_when_the_store_opens(store: Arc<dyn Store>, sql: Ra
     sql.run("UPDATE key_scheme SET version = 1").await;
     drop(store);
 
-    let store = scr_hub::store::open(&sql.0).await.unwrap();
+    let store = scr_hub::store::open(
+        &sql.0,
+        std::sync::Arc::new(scr_hub::audit::Keyring::generate()),
+    )
+    .await
+    .unwrap();
     assert_eq!(held(&store, &new).await, vec![1; new.len()], "{new:?}");
     assert_eq!(held(&store, &old).await, vec![0; old.len()]);
     assert_eq!(held(&store, &["x:l2".to_owned()]).await, [0]);
@@ -103,7 +108,12 @@ async fn old_keys_are_remade_when_the_store_opens(store: Arc<dyn Store>, sql: Ra
     )
     .await;
     drop(store);
-    let store = scr_hub::store::open(&sql.0).await.unwrap();
+    let store = scr_hub::store::open(
+        &sql.0,
+        std::sync::Arc::new(scr_hub::audit::Keyring::generate()),
+    )
+    .await
+    .unwrap();
     assert_eq!(held(&store, &["x:kept".to_owned()]).await, [1]);
     assert_eq!(held(&store, &new).await, vec![1; new.len()]);
 }

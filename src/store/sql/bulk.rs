@@ -215,31 +215,46 @@ macro_rules! impl_bulk {
             /// reads the true last hash.
             async fn append_audit_batch(
                 tx: &mut sqlx::Transaction<'_, $db>,
+                keys: &$crate::audit::Keyring,
                 entries: &[$crate::store::AuditEntry],
             ) -> $crate::store::StoreResult<()> {
                 use $crate::store::sql::{bulk::CHUNK, value_rows};
                 if entries.is_empty() {
                     return Ok(());
                 }
-                let (mut prev,): (String,) = sqlx::query_as(
-                    "UPDATE audit_head SET entries = entries + $1 WHERE id = 1 RETURNING hash",
+                let head: $crate::store::privacy_rows::HeadRow = sqlx::query_as(
+                    "UPDATE audit_head SET entries = entries + $1 WHERE id = 1 \
+                     RETURNING entries - $1 AS entries, last_seq, hash, keyed_from, key_id, mac",
                 )
                 .bind(entries.len() as i64)
                 .fetch_one(&mut **tx)
                 .await?;
+                let head = head.into_domain();
+                if !$crate::audit::extendable(keys, &head) {
+                    return Err($crate::store::StoreError::Internal(
+                        "the audit head is not sealed by a configured audit key: \
+                         verify the log (scr-hub audit verify)"
+                            .into(),
+                    ));
+                }
+                let entries_now = head.entries + entries.len() as i64;
+                let keyed_from = head.keyed_from;
+                let mut prev = head.hash;
+                let key = keys.active();
                 let mut chained = Vec::with_capacity(entries.len());
                 for entry in entries {
-                    let hash = $crate::audit::entry_hash(&prev, entry);
+                    let hash = $crate::audit::keyed_hash(key, &prev, entry);
                     chained.push((entry, std::mem::replace(&mut prev, hash.clone()), hash));
                 }
+                let mut first_seq = i64::MAX;
                 let mut last_seq = 0i64;
                 // Sequence numbers are handed out in row order, so the
                 // chain's order is the log's.
                 for chunk in chained.chunks(CHUNK) {
                     let sql = format!(
                         "INSERT INTO audit_log (at, caller, role, operation, customer_id, purpose, \
-                         prev_hash, hash) VALUES {} RETURNING seq",
-                        value_rows(Self::PARAMS, chunk.len(), 8)
+                         prev_hash, hash, key_id) VALUES {} RETURNING seq",
+                        value_rows(Self::PARAMS, chunk.len(), 9)
                     );
                     let mut query = sqlx::query_as::<_, (i64,)>(&sql);
                     for (entry, prev_hash, hash) in chunk {
@@ -251,17 +266,58 @@ macro_rules! impl_bulk {
                             .bind(entry.customer_id.as_ref().map(|c| c.as_str()))
                             .bind(&entry.purpose)
                             .bind(prev_hash)
-                            .bind(hash);
+                            .bind(hash)
+                            .bind(key.id());
                     }
                     for (seq,) in query.fetch_all(&mut **tx).await? {
                         last_seq = last_seq.max(seq);
+                        first_seq = first_seq.min(seq);
                     }
                 }
-                sqlx::query("UPDATE audit_head SET last_seq = $1, hash = $2 WHERE id = 1")
-                    .bind(last_seq)
-                    .bind(&prev)
-                    .execute(&mut **tx)
-                    .await?;
+                let head = $crate::store::AuditHead {
+                    entries: entries_now,
+                    last_seq,
+                    hash: prev,
+                    keyed_from: if keyed_from == 0 { first_seq } else { keyed_from },
+                    key_id: Some(key.id().to_owned()),
+                    mac: None,
+                };
+                sqlx::query(
+                    "UPDATE audit_head SET last_seq = $1, hash = $2, keyed_from = $3, key_id = $4, \
+                     mac = $5 WHERE id = 1",
+                )
+                .bind(head.last_seq)
+                .bind(&head.hash)
+                .bind(head.keyed_from)
+                .bind(key.id())
+                .bind($crate::audit::seal(key, &head))
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
+            /// Seals a head never sealed before with the active key, if it is
+            /// still `expected` (the state the operator verified).
+            async fn seal_audit_head(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                keys: &$crate::audit::Keyring,
+                expected: &$crate::store::AuditHead,
+            ) -> $crate::store::StoreResult<()> {
+                let key = keys.active();
+                let done = sqlx::query(
+                    "UPDATE audit_head SET key_id = $1, mac = $2 WHERE id = 1 AND mac IS NULL \
+                     AND keyed_from = 0 AND entries = $3 AND last_seq = $4 AND hash = $5",
+                )
+                .bind(key.id())
+                .bind($crate::audit::seal(key, expected))
+                .bind(expected.entries)
+                .bind(expected.last_seq)
+                .bind(&expected.hash)
+                .execute(&mut **tx)
+                .await?;
+                if done.rows_affected() != 1 {
+                    return Err($crate::store::StoreError::Conflict);
+                }
                 Ok(())
             }
 

@@ -57,6 +57,10 @@ macro_rules! impl_store {
 
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
+            fn audit_keys(&self) -> &$crate::audit::Keyring {
+                &self.audit_keys
+            }
+
             async fn ping(&self) -> $crate::store::StoreResult<()> {
                 sqlx::query("SELECT 1").execute(&self.read).await?;
                 Ok(())
@@ -378,8 +382,13 @@ macro_rules! impl_store {
                 change: $crate::store::Change,
             ) -> $crate::store::StoreResult<Option<i64>> {
                 let mut tx = self.write.begin().await?;
+                for op in &change.ops {
+                    if let $crate::store::Op::SealAuditHead { expected } = op {
+                        Self::seal_audit_head(&mut tx, &self.audit_keys, expected).await?;
+                    }
+                }
                 Self::apply_ops(&mut tx, &change.ops).await?;
-                Self::append_audit_batch(&mut tx, &change.audit).await?;
+                Self::append_audit_batch(&mut tx, &self.audit_keys, &change.audit).await?;
                 let mut changed = change.changed_customers();
                 for op in &change.ops {
                     if let $crate::store::Op::UpdateLinkRecord { record, .. } = op {

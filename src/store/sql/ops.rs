@@ -225,6 +225,8 @@ macro_rules! impl_ops {
                     Op::InsertObjection(_) | Op::WithdrawObjections { .. } => {
                         Self::apply_rights_op(tx, op).await?;
                     }
+                    // Needs the store's keys: `apply` seals before the ops run.
+                    Op::SealAuditHead { .. } => {}
                     Op::InsertCaller { caller, token_sha256 } => {
                         sqlx::query(
                             "INSERT INTO callers (name, role, system, token_sha256, created_at) \

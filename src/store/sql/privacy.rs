@@ -185,8 +185,8 @@ macro_rules! impl_privacy {
             ) -> $crate::store::StoreResult<Vec<$crate::store::StoredAudit>> {
                 // The writer pool: verification must see every commit.
                 let rows: Vec<$crate::store::privacy_rows::AuditRow> = sqlx::query_as(
-                    "SELECT seq, at, caller, role, operation, customer_id, purpose, prev_hash, hash \
-                     FROM audit_log WHERE seq > $1 AND (customer_id = $2 OR $3) \
+                    "SELECT seq, at, caller, role, operation, customer_id, purpose, prev_hash, hash, \
+                     key_id FROM audit_log WHERE seq > $1 AND (customer_id = $2 OR $3) \
                      ORDER BY seq LIMIT $4",
                 )
                 .bind(after_seq)
@@ -200,7 +200,7 @@ macro_rules! impl_privacy {
 
             async fn read_audit_head(&self) -> $crate::store::StoreResult<$crate::store::AuditHead> {
                 let row: $crate::store::privacy_rows::HeadRow = sqlx::query_as(
-                    "SELECT entries, last_seq, hash FROM audit_head WHERE id = 1",
+                    "SELECT entries, last_seq, hash, keyed_from, key_id, mac FROM audit_head WHERE id = 1",
                 )
                 .fetch_one(&self.write)
                 .await?;
