@@ -46,7 +46,7 @@ impl App {
         if callers.is_empty() {
             callers.push(bootstrap_admin(&settings.data_dir)?);
         }
-        let store = crate::store::open(&settings.database_url, settings.audit_keys.clone())
+        let store = crate::store::open(&settings.database_url, settings.audit_keys.load()?)
             .await
             .context("opening the database")?;
         let search =

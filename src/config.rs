@@ -130,7 +130,41 @@ pub struct Settings {
     /// Plaintext health-only listener; `None` serves health on `listen` only.
     pub health_listen: Option<SocketAddr>,
     /// The audit chain's keys (`audit_key_file`, `audit_retired_key_files`).
-    pub audit_keys: std::sync::Arc<crate::audit::Keyring>,
+    pub audit_keys: AuditKeys,
+}
+
+/// Where the audit chain's keys come from: files, read when the store is
+/// opened (the default one made then if missing), or keys already held.
+#[derive(Debug, Clone)]
+pub enum AuditKeys {
+    Files {
+        active: PathBuf,
+        /// Made on first use: the default path, never one the operator named.
+        create: bool,
+        retired: Vec<PathBuf>,
+    },
+    Held(std::sync::Arc<crate::audit::Keyring>),
+}
+
+impl AuditKeys {
+    pub fn load(&self) -> anyhow::Result<std::sync::Arc<crate::audit::Keyring>> {
+        match self {
+            AuditKeys::Files {
+                active,
+                create,
+                retired,
+            } => Ok(std::sync::Arc::new(crate::audit::Keyring::load(
+                active, *create, retired,
+            )?)),
+            AuditKeys::Held(keys) => Ok(keys.clone()),
+        }
+    }
+}
+
+impl From<std::sync::Arc<crate::audit::Keyring>> for AuditKeys {
+    fn from(keys: std::sync::Arc<crate::audit::Keyring>) -> Self {
+        AuditKeys::Held(keys)
+    }
 }
 
 impl Settings {
@@ -161,12 +195,15 @@ impl Settings {
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("scr.db").display()));
         // A key file named in the settings must exist (it is a secret the
         // operator provides); the default one is made on first use.
-        let (key_file, create) = match overrides.audit_key_file.or(file.audit_key_file) {
+        let (active, create) = match overrides.audit_key_file.or(file.audit_key_file) {
             Some(path) => (path, false),
             None => (data_dir.join("audit.key"), true),
         };
-        let audit_keys =
-            crate::audit::Keyring::load(&key_file, create, &file.audit_retired_key_files)?;
+        let audit_keys = AuditKeys::Files {
+            active,
+            create,
+            retired: file.audit_retired_key_files,
+        };
         let tls = tls_settings(
             overrides.tls_cert.or(file.tls_cert),
             overrides.tls_key.or(file.tls_key),
@@ -197,7 +234,7 @@ impl Settings {
             otlp_endpoint: overrides.otlp_endpoint.or(file.otlp_endpoint),
             tls,
             health_listen: overrides.health_listen.or(file.health_listen),
-            audit_keys: std::sync::Arc::new(audit_keys),
+            audit_keys,
             data_dir,
         })
     }
@@ -423,6 +460,13 @@ mod tests {
         std::fs::write(&path, config).unwrap();
         let settings = Settings::load(Some(&path), Overrides::default()).unwrap();
         assert_eq!(settings.callers.len(), 3);
+        match &settings.audit_keys {
+            AuditKeys::Files { active, create, .. } => {
+                assert_eq!(active, Path::new("/etc/scr-hub/audit/audit.key"));
+                assert!(!create, "a key the operator names is never made");
+            }
+            other => panic!("{other:?}"),
+        }
         assert_eq!(settings.health_listen.map(|a| a.port()), Some(8081));
     }
 

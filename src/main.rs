@@ -274,7 +274,7 @@ async fn open_store(
     };
     let settings = Settings::load(args.config.as_deref(), overrides)?;
     scr_hub::telemetry::init(settings.log_format, None)?;
-    let store = scr_hub::store::open(&settings.database_url, settings.audit_keys.clone()).await?;
+    let store = scr_hub::store::open(&settings.database_url, settings.audit_keys.load()?).await?;
     Ok((settings, store))
 }
 
@@ -409,7 +409,7 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
     {
         std::fs::create_dir_all(dir)?;
     }
-    let store = scr_hub::store::open(&settings.database_url, settings.audit_keys.clone()).await?;
+    let store = scr_hub::store::open(&settings.database_url, settings.audit_keys.load()?).await?;
     let weights = store.latest_weights().await?;
     let clock = Arc::new(scr_hub::clock::SystemClock);
     let hub = Arc::new(

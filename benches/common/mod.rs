@@ -33,7 +33,7 @@ pub async fn start(
         })
         .collect();
     let settings = Settings {
-        audit_keys: std::sync::Arc::new(scr_hub::audit::Keyring::generate()),
+        audit_keys: std::sync::Arc::new(scr_hub::audit::Keyring::generate()).into(),
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.to_owned(),
         database_url,

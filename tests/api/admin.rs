@@ -168,7 +168,7 @@ async fn register_caller_validates_role_and_system() {
 async fn first_start_writes_a_private_admin_token() {
     let data_dir = tempfile::tempdir().unwrap();
     let settings = Settings {
-        audit_keys: std::sync::Arc::new(scr_hub::audit::Keyring::generate()),
+        audit_keys: std::sync::Arc::new(scr_hub::audit::Keyring::generate()).into(),
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: data_dir.path().to_owned(),
         database_url: format!("sqlite://{}", data_dir.path().join("scr.db").display()),

@@ -26,7 +26,9 @@ pub const CALLERS: &[(&str, Role, Option<&str>)] = &[
     ("libraries", Role::Department, Some("libraries")),
     ("waste", Role::Department, Some("waste")),
     ("council-tax", Role::Department, Some("council-tax")),
+    ("leisure", Role::Department, Some("leisure")),
     ("agent", Role::Agent, None),
+    ("case-worker", Role::Agent, None),
     ("steward", Role::Steward, None),
     ("dpo", Role::Dpo, None),
     ("admin", Role::Admin, None),
@@ -44,6 +46,8 @@ pub enum Backend {
 pub struct TestApp {
     pub channel: Channel,
     pub data_dir: tempfile::TempDir,
+    /// The database the server runs on (to inspect what it holds).
+    pub database_url: String,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -86,7 +90,7 @@ pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
         Backend::Postgres => postgres::fresh_database().await?,
     };
     let settings = Settings {
-        audit_keys: std::sync::Arc::new(scr_hub::audit::Keyring::generate()),
+        audit_keys: std::sync::Arc::new(scr_hub::audit::Keyring::generate()).into(),
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: data_dir.path().to_owned(),
         database_url,
@@ -104,6 +108,7 @@ pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
 /// Starts a server with exactly these settings (the data dir is kept alive).
 pub async fn start(settings: Settings, data_dir: tempfile::TempDir) -> TestApp {
     init_logs();
+    let database_url = settings.database_url.clone();
     let app = App::build(settings).await.expect("app builds");
     let addr = app.local_addr();
     let (tx, rx) = oneshot::channel::<()>();
@@ -118,6 +123,7 @@ pub async fn start(settings: Settings, data_dir: tempfile::TempDir) -> TestApp {
     TestApp {
         channel,
         data_dir,
+        database_url,
         shutdown: Some(tx),
         server: Some(server),
     }

@@ -374,7 +374,7 @@ async fn a_lost_index_is_rebuilt_from_the_store() {
     use scr_hub::config::{LogFormat, Settings};
     let data_dir = tempfile::tempdir().unwrap();
     let settings = Settings {
-        audit_keys: std::sync::Arc::new(scr_hub::audit::Keyring::generate()),
+        audit_keys: std::sync::Arc::new(scr_hub::audit::Keyring::generate()).into(),
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: data_dir.path().to_owned(),
         database_url: format!("sqlite://{}", data_dir.path().join("scr.db").display()),

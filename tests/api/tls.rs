@@ -94,7 +94,7 @@ async fn serve(pki: &Pki, mutual: bool, cert_caller: Option<&Leaf>) -> Server {
         });
     }
     let settings = Settings {
-        audit_keys: std::sync::Arc::new(scr_hub::audit::Keyring::generate()),
+        audit_keys: std::sync::Arc::new(scr_hub::audit::Keyring::generate()).into(),
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.path().to_owned(),
         database_url: format!("sqlite://{}", dir.path().join("scr.db").display()),

@@ -244,7 +244,7 @@ async fn replicas_lock_after_exactly_five_failures_on_postgres() {
     for _ in 0..2 {
         let data_dir = tempfile::tempdir().unwrap();
         let settings = scr_hub::config::Settings {
-            audit_keys: audit_keys.clone(),
+            audit_keys: audit_keys.clone().into(),
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: data_dir.path().to_owned(),
             database_url: url.clone(),

@@ -110,6 +110,8 @@ def main():
                     metadata=auth(name),
                 )
                 assert resolved.customer_id == first.customer_id
+                # A department sees its own link only, never another's.
+                assert [l.system for l in resolved.links] == [name], resolved
 
             try:
                 stub.SubmitRecord(records.SubmitRecordRequest(record=record("libraries", "X", "Ann", "B12 0BS")))
