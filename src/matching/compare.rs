@@ -55,7 +55,8 @@ impl Field {
     pub fn levels(self) -> &'static [&'static str] {
         match self {
             Field::Given => &[
-                "exact", "nickname", "jw_high", "jw_mid", "phonetic", "prefix", "disagree",
+                "exact", "nickname", "variant", "middle", "jw_high", "jw_mid", "phonetic",
+                "prefix", "disagree",
             ],
             Field::Family => &["exact", "part", "jw_high", "jw_mid", "phonetic", "disagree"],
             Field::Dob => &[
@@ -122,6 +123,12 @@ pub fn compare(a: &Subject, b: &Subject) -> Comparison {
             both(&a.family, &b.given).map(|(x, y)| family(x, y)),
         ],
     );
+    // A person known by their middle name, names keyed the other way
+    // round, or run together ("Mary Ann" / "Maryann").
+    let g = match g {
+        Some(level) if weaker_than_middle(level) && by_middle_name(a, b) => Some("middle"),
+        other => other,
+    };
     set(Field::Given, g);
     set(Field::Family, f);
     set(Field::Dob, both(&a.dob, &b.dob).map(|(x, y)| dob(x, y)));
@@ -189,14 +196,49 @@ fn agree(same: bool) -> &'static str {
     if same { "agree" } else { "disagree" }
 }
 
+fn weaker_than_middle(level: &str) -> bool {
+    let levels = Field::Given.levels();
+    let rank = |l: &str| levels.iter().position(|x| *x == l);
+    rank(level) > rank("middle")
+}
+
+/// The given names agree through a middle name: one's given name is among
+/// the other's middle names (either way round), or one's given and first
+/// middle name written as one word are the other's given name.
+fn by_middle_name(a: &Subject, b: &Subject) -> bool {
+    let (Some(x), Some(y)) = (a.given.as_deref(), b.given.as_deref()) else {
+        return false;
+    };
+    let among = |middle: &Option<String>, name: &str| {
+        middle
+            .as_deref()
+            .is_some_and(|m| m.split(' ').any(|w| w == name))
+    };
+    let run_together = |given: &str, middle: &Option<String>, other: &str| {
+        middle
+            .as_deref()
+            .and_then(|m| m.split(' ').next())
+            .is_some_and(|first| {
+                other.len() == given.len() + first.len() && other == format!("{given}{first}")
+            })
+    };
+    among(&b.middle, x)
+        || among(&a.middle, y)
+        || run_together(x, &a.middle, y)
+        || run_together(y, &b.middle, x)
+}
+
 /// Given names. Nicknames rank just below exact: "Bob" for "Robert" is a
-/// choice, not an error.
+/// choice, not an error; so is a spelling or transliteration of one name.
 pub fn given(a: &str, b: &str) -> &'static str {
     if a == b {
         return "exact";
     }
     if nicknames::related(a, b) {
         return "nickname";
+    }
+    if super::variants::variants(a, b) {
+        return "variant";
     }
     let jw = jaro_winkler(a, b);
     if jw >= 0.94 {
@@ -319,9 +361,10 @@ mod tests {
     fn given_levels() {
         assert_eq!(given("robert", "robert"), "exact");
         assert_eq!(given("bob", "robert"), "nickname");
-        assert_eq!(given("jonathon", "jonathan"), "jw_high");
-        assert_eq!(given("katherine", "kathryn"), "jw_mid");
-        assert_eq!(given("stephen", "steven"), "jw_mid");
+        assert_eq!(given("jonathan", "jonatahn"), "jw_high");
+        assert_eq!(given("katherine", "kathryn"), "variant");
+        assert_eq!(given("mohammed", "muhammad"), "variant");
+        assert_eq!(given("christopher", "christohper"), "jw_high");
         assert_eq!(given("ciaran", "kieran"), "phonetic");
         assert_eq!(given("j", "john"), "prefix");
         assert_eq!(given("br", "brinley"), "prefix");
@@ -382,7 +425,7 @@ mod tests {
         let a = subject("ann", Some("1"), "14");
         let b = subject("anne", Some("2"), "14");
         let c = compare(&a, &b);
-        assert_eq!(c.level(Field::Given), Some("jw_high"));
+        assert_eq!(c.level(Field::Given), Some("variant"));
         assert_eq!(c.level(Field::HouseNumber), Some("disagree"));
         assert_eq!(c.level(Field::Gender), Some("agree"));
         assert_eq!(c.level(Field::Dob), None);
@@ -418,6 +461,38 @@ mod tests {
             ..a.clone()
         };
         assert_eq!(compare(&a, &d).level(Field::Family), Some("disagree"));
+    }
+
+    fn named(given: &str, middle: Option<&str>) -> Subject {
+        Subject {
+            given: Some(given.into()),
+            middle: middle.map(Into::into),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn middle_names_swapped_used_or_run_together() {
+        let level = |a: &Subject, b: &Subject| compare(a, b).level(Field::Given);
+        let john_paul = named("john", Some("paul"));
+        assert_eq!(
+            level(&john_paul, &named("paul", Some("john"))),
+            Some("middle")
+        );
+        assert_eq!(level(&john_paul, &named("paul", None)), Some("middle"));
+        assert_eq!(
+            level(&named("mary", Some("ann")), &named("maryann", None)),
+            Some("middle")
+        );
+        // A nickname stays a nickname; unrelated names stay apart.
+        assert_eq!(
+            level(&named("bob", Some("paul")), &named("robert", None)),
+            Some("nickname")
+        );
+        assert_eq!(
+            level(&john_paul, &named("peter", Some("james"))),
+            Some("disagree")
+        );
     }
 
     #[test]

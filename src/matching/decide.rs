@@ -345,12 +345,12 @@ mod tests {
             gender: Some('m'),
             ..amelia()
         };
-        let bob_moved = SubjectInput {
-            given: "Bob",
+        let r_moved = SubjectInput {
+            given: "R",
             gender: Some('m'),
             ..moved
         };
-        let d = decide(robert, bob_moved);
+        let d = decide(robert, r_moved);
         assert_eq!(d.outcome, Outcome::Possible(vec![1]), "{d:?}");
     }
 

@@ -131,8 +131,8 @@ mod tests {
         };
         // A distinctive truth, away from the starting defaults.
         let g = Field::Given.index();
-        truth.m[g] = vec![0.70, 0.05, 0.10, 0.05, 0.03, 0.02, 0.05];
-        truth.u[g] = vec![0.03, 0.01, 0.02, 0.02, 0.02, 0.05, 0.85];
+        truth.m[g] = vec![0.66, 0.05, 0.02, 0.02, 0.10, 0.05, 0.03, 0.02, 0.05];
+        truth.u[g] = vec![0.03, 0.01, 0.01, 0.01, 0.02, 0.02, 0.02, 0.05, 0.83];
         let d = Field::Dob.index();
         truth.m[d] = vec![0.75, 0.05, 0.10, 0.05, 0.05];
         truth.u[d] = vec![0.01, 0.001, 0.01, 0.05, 0.929];

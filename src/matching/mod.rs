@@ -12,6 +12,7 @@ pub mod nicknames;
 pub mod normalise;
 pub mod phonetic;
 pub mod rules;
+pub mod variants;
 pub mod weights;
 
 pub use compare::{Comparison, Field, compare};

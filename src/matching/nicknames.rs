@@ -1,23 +1,61 @@
-//! Given-name nicknames (Bob ↔ Robert, Liz ↔ Elizabeth), from the table
-//! shipped beside this file.
+//! Given-name nicknames (Bob ↔ Robert, Liz ↔ Elizabeth) from two tables
+//! in `data/`: the project's own British table, and the public "nicknames"
+//! data set by Carlton Northern (github.com/carltonnorthern/nicknames,
+//! Apache License 2.0; `data/README.md` gives provenance and licence),
+//! which adds US and older forms and many spelling variants.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-const TABLE: &str = include_str!("nicknames.txt");
+/// `formal: nickname nickname ...`, one formal name a line.
+const BRITISH: &str = include_str!("data/nicknames.txt");
+/// `name1,has_nickname,name2`, header first.
+const CARLTON_NORTHERN: &str = include_str!("data/nicknames-carltonnorthern.csv");
+
+fn british() -> impl Iterator<Item = (&'static str, &'static str)> {
+    BRITISH
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once(':'))
+        .flat_map(|(formal, nicks)| nicks.split_whitespace().map(move |n| (formal.trim(), n)))
+}
+
+/// (formal, nickname) pairs of both tables, British first: the first
+/// formal a nickname is listed with is its canonical form. The public
+/// table lists some relations both ways and some that British usage does
+/// not know ("Robert" as a nickname of "Bill", "Bill" of "Robert"): for a
+/// name the British table holds, formal or nickname, it is the authority.
+fn pairs_of_tables() -> impl Iterator<Item = (&'static str, &'static str)> {
+    static BRITISH_NAMES: LazyLock<std::collections::HashSet<&'static str>> = LazyLock::new(|| {
+        british()
+            .flat_map(|(formal, nick)| [formal, nick])
+            .collect()
+    });
+    let public = CARLTON_NORTHERN.lines().skip(1).filter_map(|l| {
+        let mut cols = l.split(',').map(str::trim);
+        match (cols.next(), cols.next(), cols.next()) {
+            (Some(formal), Some("has_nickname"), Some(nick))
+                if !formal.is_empty()
+                    && !nick.is_empty()
+                    && formal != nick
+                    && !BRITISH_NAMES.contains(nick) =>
+            {
+                Some((formal, nick))
+            }
+            _ => None,
+        }
+    });
+    british().chain(public)
+}
 
 /// nickname -> the formal names it may stand for, in table order.
 static FORMALS: LazyLock<HashMap<&'static str, Vec<&'static str>>> = LazyLock::new(|| {
     let mut map: HashMap<&str, Vec<&str>> = HashMap::new();
-    for line in TABLE.lines().map(str::trim) {
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let Some((formal, nicks)) = line.split_once(':') else {
-            continue;
-        };
-        for nick in nicks.split_whitespace() {
-            map.entry(nick).or_default().push(formal.trim());
+    for (formal, nick) in pairs_of_tables() {
+        let formals = map.entry(nick).or_default();
+        if !formals.contains(&formal) {
+            formals.push(formal);
         }
     }
     map
@@ -38,6 +76,22 @@ pub fn canonical(name: &str) -> &str {
 /// "bob" finds "robert" and "liz" finds "beth" (both "elizabeth").
 pub fn formals(name: &str) -> &[&'static str] {
     FORMALS.get(name).map_or(&[], Vec::as_slice)
+}
+
+/// The formal names a (folded) given name stands for in the British table
+/// alone: a curated, conservative reading for rules that must not be
+/// swayed by the public table's breadth ("Em" is Emma or Emily; in the
+/// public table most nicknames stand for several names).
+pub fn british_formals(name: &str) -> Vec<&'static str> {
+    static BRITISH_FORMALS: LazyLock<HashMap<&'static str, Vec<&'static str>>> =
+        LazyLock::new(|| {
+            let mut map: HashMap<&str, Vec<&str>> = HashMap::new();
+            for (formal, nick) in british() {
+                map.entry(nick).or_default().push(formal);
+            }
+            map
+        });
+    BRITISH_FORMALS.get(name).cloned().unwrap_or_default()
 }
 
 /// The nicknames of a formal name ("robert" -> "bob", "rob", ...), for
@@ -105,7 +159,12 @@ mod tests {
     }
 
     #[test]
-    fn table_has_a_few_hundred_pairs() {
-        assert!(pairs() >= 300, "{}", pairs());
+    fn both_tables_are_read() {
+        assert!(pairs() >= 2_000, "{}", pairs());
+        // The public table's: a spelling variant and an older form.
+        assert!(related("hailey", "hayley"));
+        assert!(related("peggy", "margaret"));
+        // The British table's canonical form wins.
+        assert_eq!(canonical("bob"), "robert");
     }
 }

@@ -51,8 +51,11 @@ pub fn hard_negative(c: &Comparison, a: &Subject, b: &Subject) -> Option<HardNeg
     // Only a clearly different given name makes a twin: a typo, nickname,
     // sound-alike or initial of the other is graded above "disagree", and
     // a slip the grading misses or a given/middle swap is checked here.
+    // One's given name as the other's middle name, not the other way
+    // round too, is what twins named after each other look like.
     if same_birthday
-        && ((c.is(Field::Given, "disagree") && !same_given_name(c, a, b))
+        && (((c.is(Field::Given, "disagree") || c.is(Field::Given, "middle"))
+            && !same_given_name(c, a, b))
             || (c.is(Field::Given, "nickname") && ambiguous_nickname(a, b)))
     {
         return Some(HardNegative::Twins);
@@ -91,7 +94,15 @@ fn same_given_name(c: &Comparison, a: &Subject, b: &Subject) -> bool {
             .as_deref()
             .is_some_and(|m| m.split(' ').any(|w| w == name))
     };
-    has(&a.middle, y) && has(&b.middle, x)
+    let run_together = |given: &str, middle: &Option<String>, other: &str| {
+        middle
+            .as_deref()
+            .and_then(|m| m.split(' ').next())
+            .is_some_and(|first| other == format!("{given}{first}"))
+    };
+    (has(&a.middle, y) && has(&b.middle, x))
+        || run_together(x, &a.middle, y)
+        || run_together(y, &b.middle, x)
 }
 
 /// "Em" beside "Emma" at one birthday and home may be Emma or her twin
@@ -101,7 +112,7 @@ fn ambiguous_nickname(a: &Subject, b: &Subject) -> bool {
         return false;
     };
     let other_formal = |nick: &str, name: &str| {
-        nicknames::formals(nick)
+        nicknames::british_formals(nick)
             .iter()
             .any(|f| compare::given(f, name) == "disagree")
     };
