@@ -99,7 +99,7 @@ fn diagnose_synthetic() {
     }
     for (name, map) in [("missed", &missed), ("wrong", &wrong)] {
         let mut rows: Vec<_> = map.iter().collect();
-        rows.sort_by(|a, b| b.1.0.cmp(&a.1.0));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.1.0));
         let total: usize = rows.iter().map(|r| r.1.0).sum();
         println!("== {name}: {total}");
         for (k, (n, sum)) in rows.iter().take(30) {
