@@ -45,7 +45,12 @@ fn diagnose_synthetic() {
                 continue;
             }
             let other = &s.records[j].subject;
-            let v = engine.score(0, &r.subject, other);
+            let v = engine.score(
+                0,
+                &r.subject,
+                other,
+                &scr_hub::matching::Frequencies::none(),
+            );
             let shared = blocking::keys(&r.subject)
                 .iter()
                 .filter(|k| blocking::keys(other).contains(k))

@@ -15,8 +15,10 @@ fn links_departmental_views_and_never_links_kin() {
     println!("synthetic auto: P {p:.4} R {r:.4} F1 {:.4}", run.auto.f1());
     // A wrong link shows one citizen another's data.
     assert!(p >= 0.995, "precision {p:.4}");
-    // Measured 0.96 with the default weights; a floor, not a target.
-    assert!(r >= 0.95, "recall {r:.4}");
+    // Measured 0.94 with the default weights (an initial, or a nickname two
+    // names share, at one birthday and home goes to a steward: it may be
+    // either twin); a floor, not a target.
+    assert!(r >= 0.93, "recall {r:.4}");
     assert_eq!(synthetic::kin_linked(&s, &run.customer_of), (0, 0));
     // The steward's queue catches nearly all of the rest.
     assert!(run.with_review.recall() >= 0.99);

@@ -8,7 +8,7 @@
 pub mod synthetic;
 
 use crate::hub::linkage::{Linker, MAX_REVIEW_CANDIDATES, PER_KEY_LIMIT};
-use crate::matching::{Engine, Subject, SubjectInput, Weights, blocking, compare, em};
+use crate::matching::{Engine, Frequencies, Subject, SubjectInput, Weights, blocking, compare, em};
 use crate::record::{CustomerId, LocalId, SystemCode};
 use crate::review::LinkRef;
 use crate::store::CandidateRecord;
@@ -152,6 +152,8 @@ pub fn simulate(records: &[Record], linker: &Linker) -> anyhow::Result<RunReport
     let mut customer_ids: Vec<CustomerId> = Vec::new();
     let mut number: HashMap<CustomerId, usize> = HashMap::new();
     let mut reviews: Vec<(usize, usize)> = Vec::new();
+    // Value frequencies as the hub keeps them: of the records before.
+    let mut freq = Frequencies::none();
     for (i, record) in records.iter().enumerate() {
         let mine = linker.index_subject(&record.subject);
         // As the hub's planner.
@@ -163,7 +165,8 @@ pub fn simulate(records: &[Record], linker: &Linker) -> anyhow::Result<RunReport
             .into_iter()
             .map(|j| stored[j].clone())
             .collect();
-        let decision = linker.decide(&mine, &candidates);
+        let decision = linker.decide(&mine, &candidates, &freq);
+        freq.apply(&Frequencies::deltas(None, Some(&record.subject)));
         let mut new_customer = || {
             let id = CustomerId::generate();
             number.insert(id.clone(), customer_ids.len());

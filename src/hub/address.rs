@@ -195,8 +195,16 @@ impl Hub {
             if linked.customer_id != customer.id || linked.record.person.address == *address {
                 continue;
             }
+            let old = super::linkage::subject(&linked.record.person);
             let mut record = linked.record;
             record.person.address = address.clone();
+            let new = super::linkage::subject(&record.person);
+            change
+                .ops
+                .push(Op::CountValues(crate::matching::Frequencies::deltas(
+                    Some(&old),
+                    Some(&new),
+                )));
             change.ops.push(Op::UpdateLinkRecord {
                 matching: self.linker.index(&record.person),
                 record,

@@ -5,9 +5,11 @@
 use super::{Hub, parse_reason};
 use crate::auth::Caller;
 use crate::error::{Error, Result};
+use crate::matching::{Frequencies, ValueDelta};
 use crate::policy::propagation::{EventKind, route};
 use crate::policy::{Action, authorize};
 use crate::record::{Customer, CustomerId, LocalId, SystemCode};
+use crate::review::LinkRef;
 use crate::store::{Change, Op};
 use sha2::{Digest, Sha256};
 
@@ -35,22 +37,49 @@ impl Hub {
                 message: format!("customer {id} is under a legal hold"),
             });
         }
-        let change = self.erasure(caller, &customer, "erase_customer", &reason);
+        let change = self
+            .erasure(caller, &customer, "erase_customer", &reason)
+            .await?;
         self.store.apply(change).await?;
         tracing::info!(customer_id = %id, "customer erased");
         Ok(())
     }
 
-    /// The change that erases `customer` (also used by disposals).
-    pub(super) fn erasure(
+    /// The change that erases `customer` (also used by disposals). Its
+    /// records' values leave the value counts: a rare name counted once
+    /// would otherwise outlive its holder there.
+    pub(super) async fn erasure(
         &self,
         caller: &Caller,
         customer: &Customer,
         operation: &str,
         reason: &str,
-    ) -> Change {
+    ) -> Result<Change> {
         let now = self.clock.now();
         let mut change = Change::default();
+        let held: Vec<LinkRef> = customer
+            .links
+            .iter()
+            .map(|l| LinkRef {
+                system: l.system.clone(),
+                local_id: l.local_id.clone(),
+            })
+            .collect();
+        let mut deltas: Vec<ValueDelta> = Vec::new();
+        for linked in self.store.find_links(&held).await? {
+            let gone =
+                Frequencies::deltas(Some(&super::linkage::subject(&linked.record.person)), None);
+            for d in gone {
+                match deltas
+                    .iter_mut()
+                    .find(|x| x.field == d.field && x.value == d.value)
+                {
+                    Some(x) => x.delta += d.delta,
+                    None => deltas.push(d),
+                }
+            }
+        }
+        change.ops.push(Op::CountValues(deltas));
         change.ops.push(Op::EraseCustomer {
             id: customer.id.clone(),
             link_hashes: customer
@@ -76,7 +105,7 @@ impl Hub {
             recipients,
             &serde_json::json!({ "customer_id": customer.id }),
         ));
-        change
+        Ok(change)
     }
 }
 

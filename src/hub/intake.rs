@@ -8,7 +8,7 @@ use super::linkage::{LinkOutcome, Linker, MAX_REVIEW_CANDIDATES};
 use super::submit::{SubmitOutcome, SubmitResult};
 use super::{audit_entry, outbox_events};
 use crate::auth::Caller;
-use crate::matching::{Subject, blocking};
+use crate::matching::{Field, Frequencies, Subject, ValueDelta, blocking};
 use crate::policy::may_match_into;
 use crate::policy::minors::Holding;
 use crate::policy::propagation::{EventKind, route};
@@ -39,6 +39,11 @@ pub(super) struct Planner<'a> {
     planned: Vec<(CandidateRecord, Subject)>,
     /// Their indexes in `planned` by blocking key.
     pending: HashMap<String, Vec<usize>>,
+    /// The store's value counts as the batch goes: each record planned
+    /// counts for those after it, as if submitted one by one.
+    frequencies: Frequencies,
+    /// The batch's count changes, net per value.
+    deltas: HashMap<(Field, String), i64>,
 }
 
 /// A candidate: read from the store, or planned earlier in the batch.
@@ -65,7 +70,25 @@ impl<'a> Planner<'a> {
             found_subjects: vec![None; found.records.len()],
             planned: Vec::new(),
             pending: HashMap::new(),
+            frequencies: found.frequencies.clone(),
+            deltas: HashMap::new(),
         }
+    }
+
+    /// The count changes of every record planned, net per value.
+    pub fn count_deltas(&self) -> Vec<ValueDelta> {
+        let mut deltas: Vec<ValueDelta> = self
+            .deltas
+            .iter()
+            .filter(|(_, d)| **d != 0)
+            .map(|((field, value), delta)| ValueDelta {
+                field: *field,
+                value: value.clone(),
+                delta: *delta,
+            })
+            .collect();
+        deltas.sort_by(|a, b| (a.field.name(), &a.value).cmp(&(b.field.name(), &b.value)));
+        deltas
     }
 
     fn record(&self, source: Source) -> &CandidateRecord {
@@ -138,7 +161,7 @@ impl<'a> Planner<'a> {
                 .iter()
                 .map(|s| (self.record(*s).customer_id.clone(), self.subject(*s)))
                 .collect();
-            let decision = self.linker.decide_subjects(&me, &tagged);
+            let decision = self.linker.decide_subjects(&me, &tagged, &self.frequencies);
             let linked_flags = match &decision.outcome {
                 LinkOutcome::Link { customer, .. } => candidates
                     .iter()
@@ -195,6 +218,11 @@ impl<'a> Planner<'a> {
             method: method.into(),
             confidence,
         };
+        let counted = Frequencies::deltas(None, Some(&me));
+        self.frequencies.apply(&counted);
+        for d in counted {
+            *self.deltas.entry((d.field, d.value)).or_default() += d.delta;
+        }
         let at = self.planned.len();
         self.planned.push((
             CandidateRecord {

@@ -2,7 +2,7 @@
 //! matching index (normalised form and blocking keys), and the decision
 //! over the candidate records the store found, grouped by customer.
 
-use crate::matching::{Engine, Outcome, Subject, SubjectInput, Weights, blocking};
+use crate::matching::{Engine, Frequencies, Outcome, Subject, SubjectInput, Weights, blocking};
 use crate::record::{CustomerId, Gender, Person};
 use crate::review::{CandidateScore, Explanation, FieldScore};
 use crate::store::{CandidateRecord, MatchIndex};
@@ -82,7 +82,12 @@ impl Linker {
         }
     }
 
-    pub fn decide(&self, incoming: &MatchIndex, candidates: &[CandidateRecord]) -> LinkDecision {
+    pub fn decide(
+        &self,
+        incoming: &MatchIndex,
+        candidates: &[CandidateRecord],
+        freq: &Frequencies,
+    ) -> LinkDecision {
         let me = Subject::from_stored(&incoming.normalised);
         let others: Vec<Subject> = candidates
             .iter()
@@ -93,13 +98,18 @@ impl Linker {
             .zip(&others)
             .map(|(c, s)| (c.customer_id.clone(), s))
             .collect();
-        self.decide_subjects(&me, &tagged)
+        self.decide_subjects(&me, &tagged, freq)
     }
 
     /// `decide` over subjects already read from their stored form (a batch
     /// reads each candidate once, however many of its records meet it).
-    pub fn decide_subjects(&self, me: &Subject, tagged: &[(CustomerId, &Subject)]) -> LinkDecision {
-        let decision = self.engine.decide(me, tagged);
+    pub fn decide_subjects(
+        &self,
+        me: &Subject,
+        tagged: &[(CustomerId, &Subject)],
+        freq: &Frequencies,
+    ) -> LinkDecision {
+        let decision = self.engine.decide(me, tagged, freq);
         let scores: Vec<CandidateScore> = decision
             .candidates
             .iter()

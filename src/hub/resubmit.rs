@@ -5,10 +5,12 @@
 
 use super::Hub;
 use super::intake::{candidates_for, review_task};
+use super::linkage;
 use super::linkage::{LinkOutcome, MAX_REVIEW_CANDIDATES, PER_KEY_LIMIT};
 use super::submit::{SubmitOutcome, SubmitResult};
 use crate::auth::Caller;
 use crate::error::Result;
+use crate::matching::{Frequencies, Subject};
 use crate::policy::may_match_into;
 use crate::policy::minors::Holding;
 use crate::record::{DepartmentalRecord, PreviousAddress};
@@ -40,7 +42,11 @@ impl Hub {
         let matchable = may_match_into(&customer.flags);
         if linked.record != *record {
             let index = self.linker.index(&record.person);
-            let found = self.candidates(&[index.keys.as_slice()]).await?;
+            let new = Subject::from_stored(&index.normalised);
+            let old = linkage::subject(&linked.record.person);
+            let found = self
+                .candidates(&[index.keys.as_slice()], &Frequencies::values(&new))
+                .await?;
             let candidates: Vec<CandidateRecord> =
                 candidates_for(&index.keys, &found, PER_KEY_LIMIT)
                     .into_iter()
@@ -48,7 +54,7 @@ impl Hub {
                         matchable && c.customer_id != customer.id && may_match_into(&c.flags)
                     })
                     .collect();
-            let decision = self.linker.decide(&index, &candidates);
+            let decision = self.linker.decide(&index, &candidates, &found.frequencies);
             let proposals = match decision.outcome {
                 // An update never merges by itself: a strong match is a
                 // steward's call too, with the same explanation.
@@ -74,6 +80,9 @@ impl Hub {
                     change.ops.push(Op::InsertReviewTask(task));
                 }
             }
+            change
+                .ops
+                .push(Op::CountValues(Frequencies::deltas(Some(&old), Some(&new))));
             change.ops.push(Op::UpdateLinkRecord {
                 record: record.clone(),
                 matching: index,

@@ -63,12 +63,14 @@ impl Hub {
                     Disposal::Held => report.held.push(id),
                     Disposal::Dispose => {
                         if !dry_run {
-                            let change = self.erasure(
-                                &runner,
-                                &customer,
-                                "dispose_retention_elapsed",
-                                "retention period elapsed",
-                            );
+                            let change = self
+                                .erasure(
+                                    &runner,
+                                    &customer,
+                                    "dispose_retention_elapsed",
+                                    "retention period elapsed",
+                                )
+                                .await?;
                             match self.store.apply(change).await {
                                 Ok(_) => {}
                                 // Changed meanwhile: active again, next run decides.

@@ -12,6 +12,7 @@ use super::intake::{NewRecord, Planner, worth_reading};
 use super::linkage::PER_KEY_LIMIT;
 use crate::auth::Caller;
 use crate::error::{Error, Result};
+use crate::matching::{Field, Frequencies, Subject};
 use crate::policy::minors::{self, BasisClaim, Holding};
 use crate::policy::{Action, authorize};
 use crate::record::{CustomerId, DepartmentalRecord};
@@ -251,8 +252,14 @@ impl Hub {
 
     /// What the store holds under the blocking keys of records with
     /// `wanted` keys: who holds each key first, then only the records
-    /// worth comparing (most holders of a big key are strangers).
-    pub(super) async fn candidates(&self, wanted: &[&[String]]) -> Result<KeyedCandidates> {
+    /// worth comparing (most holders of a big key are strangers); and how
+    /// common the records' `values` are.
+    pub(super) async fn candidates(
+        &self,
+        wanted: &[&[String]],
+        values: &[(Field, String)],
+    ) -> Result<KeyedCandidates> {
+        let frequencies = self.store.value_counts(values).await?;
         let mut seen = HashSet::new();
         let keys: Vec<String> = wanted
             .iter()
@@ -261,12 +268,18 @@ impl Hub {
             .cloned()
             .collect();
         if keys.is_empty() {
-            return Ok(KeyedCandidates::default());
+            return Ok(KeyedCandidates {
+                frequencies,
+                ..KeyedCandidates::default()
+            });
         }
         let members = self.store.key_members(&keys, PER_KEY_LIMIT).await?;
         let read = worth_reading(wanted, &members, PER_KEY_LIMIT);
         let records = self.store.candidate_records(&read).await?;
-        Ok(KeyedCandidates::assemble(members, records))
+        Ok(KeyedCandidates {
+            frequencies,
+            ..KeyedCandidates::assemble(members, records)
+        })
     }
 
     async fn commit_update(
@@ -347,7 +360,13 @@ impl Hub {
             .filter(|n| n.holding == Holding::Adult)
             .map(|n| n.index.keys.as_slice())
             .collect();
-        let found = self.candidates(&wanted).await?;
+        let mut values: Vec<(Field, String)> = indexed
+            .iter()
+            .flat_map(|n| Frequencies::values(&Subject::from_stored(&n.index.normalised)))
+            .collect();
+        values.sort_unstable_by(|a, b| (a.0.name(), &a.1).cmp(&(b.0.name(), &b.1)));
+        values.dedup();
+        let found = self.candidates(&wanted, &values).await?;
         let linker = self.linker.clone();
         let planner_caller = caller.clone();
         let (results, mut change) = blocking(tracing::debug_span!("hub.plan"), move || {
@@ -357,6 +376,7 @@ impl Hub {
                 .into_iter()
                 .map(|new| planner.plan(new, &mut change))
                 .collect();
+            change.ops.push(Op::CountValues(planner.count_deltas()));
             (results, change)
         })
         .await?;

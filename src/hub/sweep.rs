@@ -68,6 +68,7 @@ impl Hub {
                         "dispose_lapsed_exception",
                         "the minor's urgent-matter exception lapsed unrenewed",
                     )
+                    .await?
                 }
             };
             match self.store.apply(change).await {

@@ -1,6 +1,7 @@
 //! `train-weights`: re-estimates the Fellegi-Sunter weights from the
 //! records the hub holds (unsupervised EM over blocked candidate pairs) and
-//! stores them; the service loads the newest at start-up.
+//! stores them, and counts the value frequencies afresh; the service loads
+//! the newest weights at start-up (frequencies are read as it matches).
 
 use super::linkage::PER_KEY_LIMIT;
 use crate::error::Result;
@@ -55,6 +56,9 @@ impl TrainSummary {
 /// runs EM from the defaults, and saves the result. With no pairs (an empty
 /// hub) nothing is saved and the defaults stay in force.
 pub async fn train_weights(store: &dyn Store, at: DateTime<Utc>) -> Result<TrainSummary> {
+    // The value frequencies are counted afresh too, repairing any drift.
+    let counted = store.recount_values().await?;
+    tracing::info!(records = counted, "value frequencies counted");
     let mut subjects = Vec::new();
     let mut after: Option<LinkRef> = None;
     loop {

@@ -51,6 +51,17 @@ impl Field {
         }
     }
 
+    /// The name of the adjustment for how common an agreeing value is.
+    pub fn frequency_name(self) -> &'static str {
+        match self {
+            Field::Given => "given_name_frequency",
+            Field::Family => "family_name_frequency",
+            Field::Street => "street_frequency",
+            Field::Postcode => "postcode_frequency",
+            _ => "frequency",
+        }
+    }
+
     /// Level names, strongest agreement first; the last is "disagree".
     pub fn levels(self) -> &'static [&'static str] {
         match self {

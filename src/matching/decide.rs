@@ -8,6 +8,7 @@
 
 use super::Subject;
 use super::compare::{Field, compare};
+use super::frequency::{self, Frequencies};
 use super::rules::{HardNegative, corroborated, hard_negative};
 use super::weights::Weights;
 use std::collections::HashMap;
@@ -103,10 +104,17 @@ impl Engine {
         }
     }
 
-    /// Scores one pair of records.
-    pub fn score<K>(&self, key: K, a: &Subject, b: &Subject) -> CandidateVerdict<K> {
+    /// Scores one pair of records, an exact agreement on a name, street
+    /// or postcode weighed by how common the value is (`freq`).
+    pub fn score<K>(
+        &self,
+        key: K,
+        a: &Subject,
+        b: &Subject,
+        freq: &Frequencies,
+    ) -> CandidateVerdict<K> {
         let c = compare(a, b);
-        let (parts, _) = self.weights.score(&c);
+        let (mut parts, _) = self.weights.score(&c);
         let mut fields: Vec<FieldVerdict> = parts
             .iter()
             .map(|&(field, level, weight)| FieldVerdict {
@@ -115,6 +123,24 @@ impl Engine {
                 weight,
             })
             .collect();
+        for field in frequency::FIELDS {
+            if !c.is(field, "exact") {
+                continue;
+            }
+            let adjustment = frequency::value_of(field, a)
+                .and_then(|v| freq.adjustment(field, &v))
+                .filter(|w| *w != 0.0);
+            if let Some(weight) = adjustment {
+                fields.push(FieldVerdict {
+                    field: field.frequency_name(),
+                    level: if weight < 0.0 { "common" } else { "rare" },
+                    weight,
+                });
+                // An address field's adjustment counts within the
+                // address's bound.
+                parts.push((field, 0, weight));
+            }
+        }
         let address: f64 = parts
             .iter()
             .filter(|p| ADDRESS_FIELDS.contains(&p.0))
@@ -168,11 +194,12 @@ impl Engine {
         &self,
         subject: &Subject,
         candidates: &[(K, &Subject)],
+        freq: &Frequencies,
     ) -> Decision<K> {
         let mut best: HashMap<K, CandidateVerdict<K>> = HashMap::new();
         let mut order: Vec<K> = Vec::new();
         for (key, other) in candidates {
-            let verdict = self.score(key.clone(), subject, other);
+            let verdict = self.score(key.clone(), subject, other, freq);
             match best.get_mut(key) {
                 None => {
                     order.push(key.clone());
@@ -240,7 +267,7 @@ mod tests {
 
     fn decide(a: SubjectInput<'_>, b: SubjectInput<'_>) -> Decision<u32> {
         let (a, b) = (Subject::new(&a), Subject::new(&b));
-        Engine::default().decide(&a, &[(1, &b)])
+        Engine::default().decide(&a, &[(1, &b)], &Frequencies::none())
     }
 
     #[test]
@@ -292,7 +319,7 @@ mod tests {
         };
         let (a, b) = (Subject::new(&amelia()), Subject::new(&twin));
         assert!(matches!(
-            unruled.decide(&a, &[(1, &b)]).outcome,
+            unruled.decide(&a, &[(1, &b)], &Frequencies::none()).outcome,
             Outcome::Link { .. }
         ));
     }
@@ -392,7 +419,11 @@ mod tests {
             family: "Okafor",
             ..Default::default()
         });
-        let d = Engine::default().decide(&me, &[(7, &same), (7, &twin), (8, &partial)]);
+        let d = Engine::default().decide(
+            &me,
+            &[(7, &same), (7, &twin), (8, &partial)],
+            &Frequencies::none(),
+        );
         assert_eq!(d.candidates.len(), 2);
         assert!(
             d.candidates
@@ -400,14 +431,18 @@ mod tests {
                 .all(|c| c.key != 7 || c.hard_negative.is_some())
         );
         assert!(!matches!(d.outcome, Outcome::Link { key: 7, .. }));
-        let d = Engine::default().decide(&me, &[(8, &partial), (9, &same)]);
+        let d = Engine::default().decide(&me, &[(8, &partial), (9, &same)], &Frequencies::none());
         assert!(matches!(d.outcome, Outcome::Link { key: 9, .. }));
         assert_eq!(d.candidates[0].key, 9);
     }
 
     #[test]
     fn missing_everything_is_new() {
-        let d = Engine::default().decide(&Subject::default(), &[(1, &Subject::default())]);
+        let d = Engine::default().decide(
+            &Subject::default(),
+            &[(1, &Subject::default())],
+            &Frequencies::none(),
+        );
         assert_eq!(d.outcome, Outcome::New);
         assert_eq!(d.candidates[0].total, 0.0);
     }

@@ -8,6 +8,7 @@ pub mod blocking;
 pub mod compare;
 pub mod decide;
 pub mod em;
+pub mod frequency;
 pub mod nicknames;
 pub mod normalise;
 pub mod phonetic;
@@ -17,6 +18,7 @@ pub mod weights;
 
 pub use compare::{Comparison, Field, compare};
 pub use decide::{CandidateVerdict, Decision, Engine, Outcome};
+pub use frequency::{Frequencies, ValueDelta};
 pub use normalise::fold;
 pub use rules::HardNegative;
 pub use weights::Weights;

@@ -42,23 +42,34 @@ fn same_address(c: &Comparison) -> bool {
 pub fn hard_negative(c: &Comparison, a: &Subject, b: &Subject) -> Option<HardNegative> {
     // "Same" here tolerates keying slips: a twin's record with a mistyped
     // surname or date is still a twin, and must not outscore the rule.
-    if !agrees(c, Field::Family) || !same_address(c) {
+    if !agrees(c, Field::Family) {
         return None;
     }
+    let home = same_address(c);
     let same_birthday = c.is(Field::Dob, "exact")
         || c.is(Field::Dob, "day_month_swap")
         || c.is(Field::Dob, "one_digit");
     // Only a clearly different given name makes a twin: a typo, nickname,
     // sound-alike or initial of the other is graded above "disagree", and
     // a slip the grading misses or a given/middle swap is checked here.
-    // One's given name as the other's middle name, not the other way
-    // round too, is what twins named after each other look like.
-    if same_birthday
-        && (((c.is(Field::Given, "disagree") || c.is(Field::Given, "middle"))
-            && !same_given_name(c, a, b))
-            || (c.is(Field::Given, "nickname") && ambiguous_nickname(a, b)))
-    {
+    // At one birthday and home an initial may be either twin (twins of one
+    // sex share an initial often enough), and so may a nickname two names
+    // share. One's given name as the other's middle name,
+    // not the other way round too, is what twins named after each other
+    // look like, wherever each lives now.
+    let given = c.level(Field::Given);
+    let twins = match given {
+        Some("disagree") => home && !same_given_name(c, a, b),
+        Some("prefix") => home,
+        Some("nickname") => home && ambiguous_nickname(a, b),
+        Some("middle") => !same_given_name(c, a, b),
+        _ => false,
+    };
+    if same_birthday && twins {
         return Some(HardNegative::Twins);
+    }
+    if !home {
+        return None;
     }
     // A date merely mistyped (swap, one digit, same year) or a few years
     // out is not a generation apart.
@@ -188,12 +199,28 @@ mod tests {
         for other in [
             subject("Bob", "Okafor", "1984-06-02"),
             subject("Rboert", "Okafor", "1984-06-02"),
-            subject("R", "Okafor", "1984-06-02"),
             subject("Robert", "Okafor", "1984-06-03"),
             subject("Robert", "Okafor", "1964-06-02"),
         ] {
             assert_eq!(rule(&robert, &other), None, "{other:?}");
         }
+        // An initial at one birthday and home may be either twin (Robert,
+        // Richard): a steward decides.
+        let initial = subject("R", "Okafor", "1984-06-02");
+        assert_eq!(rule(&robert, &initial), Some(HardNegative::Twins));
+    }
+
+    #[test]
+    fn twins_named_after_each_other_are_twins_wherever_they_live() {
+        let mut emma = subject("Emma", "Okafor", "1984-06-02");
+        let mut grace = subject("Grace", "Okafor", "1984-06-02");
+        grace.middle = Some("emma".into());
+        grace.postcode = Some("M11AE".into());
+        grace.house_number = Some("2".into());
+        assert_eq!(rule(&emma, &grace), Some(HardNegative::Twins));
+        // Names fully swapped are one person's.
+        emma.middle = Some("grace".into());
+        assert_eq!(rule(&emma, &grace), None);
     }
 
     fn with_gender(given: &str, dob: &str, gender: char) -> Subject {

@@ -171,6 +171,8 @@ pub enum Op {
         name: String,
         at: DateTime<Utc>,
     },
+    /// Changes the value counts the matcher weighs by (net per value).
+    CountValues(Vec<crate::matching::ValueDelta>),
     /// Seals an audit head never sealed before (a log written before
     /// audit keys), after the operator verified it: fails with `Conflict`
     /// unless the head is still exactly `expected` and unsealed.
@@ -229,6 +231,7 @@ impl Op {
             | Op::InsertCaller { .. }
             | Op::RevokeCaller { .. }
             | Op::SealAuditHead { .. }
+            | Op::CountValues(_)
             | Op::SaveRequest { .. } => None,
         }
     }
@@ -372,6 +375,8 @@ pub struct KeyedCandidates {
     pub by_key: std::collections::HashMap<String, Vec<usize>>,
     /// Each record read, once.
     pub records: Vec<CandidateRecord>,
+    /// The counts of the values of the records being matched.
+    pub frequencies: crate::matching::Frequencies,
 }
 
 impl KeyedCandidates {
@@ -397,6 +402,7 @@ impl KeyedCandidates {
             counts: members.counts,
             by_key,
             records,
+            frequencies: Default::default(),
         }
     }
 }

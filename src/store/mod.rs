@@ -107,6 +107,17 @@ pub trait Store: Send + Sync + 'static {
         local_id: &LocalId,
     ) -> StoreResult<Option<LinkedRecord>>;
 
+    /// How many linked records hold each of `values`, and each counted
+    /// field's totals (`matching::frequency`).
+    async fn value_counts(
+        &self,
+        values: &[(crate::matching::compare::Field, String)],
+    ) -> StoreResult<crate::matching::Frequencies>;
+
+    /// Counts every link's values afresh (repairing any drift); returns
+    /// the links counted.
+    async fn recount_values(&self) -> StoreResult<usize>;
+
     /// Departmental records sharing any blocking key. A key held by more
     /// than `per_key_limit` records is too common to tell anyone apart and
     /// is skipped.

@@ -63,6 +63,7 @@ impl PostgresStore {
             audit_keys,
         };
         store.rekey().await?;
+        store.count_values(true).await?;
         Ok(store)
     }
 

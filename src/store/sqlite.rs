@@ -142,6 +142,7 @@ impl SqliteStore {
             audit_keys,
         };
         store.rekey().await?;
+        store.count_values(true).await?;
         Ok(store)
     }
 

@@ -28,6 +28,19 @@ impl Store for TracedStore {
         self.inner.ping().await
     }
 
+    #[instrument(name = "store.value_counts", skip_all, fields(db.system.name = self.system, values = values.len()))]
+    async fn value_counts(
+        &self,
+        values: &[(crate::matching::compare::Field, String)],
+    ) -> StoreResult<crate::matching::Frequencies> {
+        self.inner.value_counts(values).await
+    }
+
+    #[instrument(name = "store.recount_values", skip_all, fields(db.system.name = self.system))]
+    async fn recount_values(&self) -> StoreResult<usize> {
+        self.inner.recount_values().await
+    }
+
     #[instrument(name = "store.find_link", skip_all, fields(db.system.name = self.system, system = %system))]
     async fn find_link(
         &self,

@@ -115,6 +115,12 @@ async fn restriction_holds_and_erasure() {
         read(&app, "dpo", &id).await.unwrap_err().code(),
         Code::NotFound
     );
+    // Their values left the matcher's frequency counts too.
+    let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM value_counts")
+        .fetch_one(&app.sqlite().await)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "no count of an erased person's values");
     let erased: Vec<_> = events(&app, &id)
         .await
         .into_iter()

@@ -35,10 +35,26 @@ async fn trains_and_stores_weights_from_the_records_held() {
     .await
     .unwrap();
     assert_eq!(store.latest_weights().await.unwrap(), None);
+    // The value counts kept as records came agree with counting afresh.
+    use scr_hub::matching::Field;
+    let wanted: Vec<(Field, String)> = [
+        (Field::Family, "okafor"),
+        (Field::Family, "jones"),
+        (Field::Given, "amelia"),
+        (Field::Given, "ame"),
+        (Field::Postcode, "B153DH"),
+    ]
+    .into_iter()
+    .map(|(f, v)| (f, v.to_string()))
+    .collect();
+    let kept = store.value_counts(&wanted).await.unwrap();
+    assert_eq!(kept.field(Field::Family).unwrap().counts["okafor"], 2);
+    assert_eq!(kept.field(Field::Postcode).unwrap().counts["B153DH"], 6);
     let summary = scr_hub::hub::train_weights(store.as_ref(), chrono::Utc::now())
         .await
         .unwrap();
     assert_eq!(summary.records, 6);
+    assert_eq!(store.value_counts(&wanted).await.unwrap(), kept);
     assert!(summary.pairs > 0);
     assert!(!summary.render().contains("Okafor"));
     let stored = store

@@ -4,6 +4,7 @@
 mod postgres;
 
 mod conformance;
+mod counts;
 mod privacy;
 mod rekey;
 mod rights;

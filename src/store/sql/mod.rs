@@ -7,6 +7,7 @@
 //! `rows_by_links` (see `lists`).
 
 pub(crate) mod bulk;
+mod counts;
 mod lists;
 mod ops;
 mod privacy;
@@ -16,6 +17,7 @@ mod rights;
 mod sources;
 
 pub(crate) use bulk::impl_bulk;
+pub(crate) use counts::impl_counts;
 pub(crate) use lists::{ByIds, ByLinks, Params, distinct, distinct_links, value_rows};
 pub(crate) use ops::impl_ops;
 pub(crate) use privacy::impl_privacy;
@@ -45,6 +47,7 @@ macro_rules! impl_store {
         $crate::store::sql::impl_rights!($store, $db);
         $crate::store::sql::impl_sources!($store, $db);
         $crate::store::sql::impl_rekey!($store, $db);
+        $crate::store::sql::impl_counts!($store, $db);
 
         impl $store {
             /// `n` placeholders from parameter `first` in this backend's
@@ -208,6 +211,17 @@ macro_rules! impl_store {
                 rows.into_iter()
                     .map(|(seq, id)| Ok((seq, $crate::store::rows::customer_id(&id)?)))
                     .collect()
+            }
+
+            async fn value_counts(
+                &self,
+                values: &[($crate::matching::compare::Field, String)],
+            ) -> $crate::store::StoreResult<$crate::matching::Frequencies> {
+                self.read_value_counts(values).await
+            }
+
+            async fn recount_values(&self) -> $crate::store::StoreResult<usize> {
+                self.count_values(false).await
             }
 
             async fn refresh_statistics(&self) -> $crate::store::StoreResult<()> {

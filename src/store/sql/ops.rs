@@ -227,6 +227,7 @@ macro_rules! impl_ops {
                     }
                     // Needs the store's keys: `apply` seals before the ops run.
                     Op::SealAuditHead { .. } => {}
+                    Op::CountValues(deltas) => Self::apply_count_deltas(tx, deltas).await?,
                     Op::InsertCaller { caller, token_sha256 } => {
                         sqlx::query(
                             "INSERT INTO callers (name, role, system, token_sha256, created_at) \
