@@ -37,6 +37,14 @@ impl ReviewStatus {
     }
 }
 
+/// A place in the review queue, which runs most likely first: tasks with
+/// a higher score, then those queued earlier.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QueuePlace {
+    pub score: f64,
+    pub seq: i64,
+}
+
 /// "Is the new customer the same person as the candidate?"
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReviewTask {

@@ -3,9 +3,9 @@
 use super::auth::caller;
 use super::{convert, into_status, pb};
 use crate::error::Error;
-use crate::hub::{Hub, ReviewDecision};
+use crate::hub::{Hub, ReviewDecision, ReviewItem};
 use crate::record::LocalId;
-use crate::review::{LinkRef, ReviewStatus, ReviewTask};
+use crate::review::{LinkRef, QueuePlace, ReviewStatus, ReviewTask};
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
@@ -33,6 +33,8 @@ fn task_to_pb(task: ReviewTask) -> pb::ReviewTask {
         .ok()
         .map(convert::candidate_score_to_pb);
     pb::ReviewTask {
+        customer: None,
+        candidate: None,
         task_id: task.id,
         customer_id: task.customer_id.as_str().to_owned(),
         candidate_id: task.candidate_id.as_str().to_owned(),
@@ -45,15 +47,39 @@ fn task_to_pb(task: ReviewTask) -> pb::ReviewTask {
     }
 }
 
-/// Page tokens are the queue position of the last task returned.
-fn parse_page_token(token: &str) -> Result<i64, Status> {
+fn item_to_pb(item: ReviewItem) -> pb::ReviewTask {
+    let ReviewItem {
+        task,
+        customer,
+        candidate,
+    } = item;
+    let (customer_id, candidate_id) = (task.customer_id.clone(), task.candidate_id.clone());
+    pb::ReviewTask {
+        customer: Some(convert::customer_to_pb(&customer_id, customer, None)),
+        candidate: Some(convert::customer_to_pb(&candidate_id, candidate, None)),
+        ..task_to_pb(task)
+    }
+}
+
+/// Page tokens are the queue place of the last task returned: its score's
+/// bits and its sequence, so the next page starts exactly after it.
+fn place_token(place: QueuePlace) -> String {
+    format!("r{:016x}.{}", place.score.to_bits(), place.seq)
+}
+
+fn parse_page_token(token: &str) -> Result<Option<QueuePlace>, Status> {
     if token.is_empty() {
-        return Ok(0);
+        return Ok(None);
     }
     token
-        .strip_prefix("q")
-        .and_then(|n| n.parse::<i64>().ok())
-        .filter(|n| *n >= 0)
+        .strip_prefix('r')
+        .and_then(|t| t.split_once('.'))
+        .and_then(|(bits, seq)| {
+            let score = f64::from_bits(u64::from_str_radix(bits, 16).ok()?);
+            let seq = seq.parse::<i64>().ok()?;
+            (score.is_finite() && seq >= 0).then_some(QueuePlace { score, seq })
+        })
+        .map(Some)
         .ok_or_else(|| {
             into_status(Error::invalid(
                 "page_token",
@@ -81,8 +107,8 @@ impl pb::match_review_server::MatchReview for MatchReviewApi {
             .await
             .map_err(into_status)?;
         Ok(Response::new(pb::ListReviewTasksResponse {
-            tasks: page.tasks.into_iter().map(task_to_pb).collect(),
-            next_page_token: page.next_after.map(|s| format!("q{s}")).unwrap_or_default(),
+            tasks: page.tasks.into_iter().map(item_to_pb).collect(),
+            next_page_token: page.next_after.map(place_token).unwrap_or_default(),
         }))
     }
 

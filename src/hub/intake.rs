@@ -161,7 +161,10 @@ impl<'a> Planner<'a> {
                 .iter()
                 .map(|s| (self.record(*s).customer_id.clone(), self.subject(*s)))
                 .collect();
-            let decision = self.linker.decide_subjects(&me, &tagged, &self.frequencies);
+            let decision = self
+                .linker
+                .decide_subjects(&me, &tagged, &self.frequencies)
+                .unless_split_apart(&self.found.distinct);
             let linked_flags = match &decision.outcome {
                 LinkOutcome::Link { customer, .. } => candidates
                     .iter()

@@ -36,6 +36,42 @@ pub struct LinkDecision {
     pub explanation: Explanation,
 }
 
+impl LinkDecision {
+    /// A record that would link to a customer while matching, well enough
+    /// for review, another customer a steward split from it (or judged a
+    /// different person) goes to a steward: the machine does not overrule
+    /// a steward's decision that they are two people.
+    pub fn unless_split_apart(
+        self,
+        distinct: &std::collections::HashSet<(CustomerId, CustomerId)>,
+    ) -> Self {
+        let LinkOutcome::Link { customer, .. } = &self.outcome else {
+            return self;
+        };
+        let contested = self.explanation.candidates.iter().any(|c| {
+            c.customer_id.as_ref().is_some_and(|other| {
+                other != customer
+                    && c.total >= self.explanation.review_threshold
+                    && distinct.contains(&(customer.clone(), other.clone()))
+            })
+        });
+        if !contested {
+            return self;
+        }
+        let candidates = self
+            .explanation
+            .candidates
+            .iter()
+            .filter(|c| c.total >= self.explanation.review_threshold)
+            .filter_map(|c| Some((c.customer_id.clone()?, c.total, c.clone())))
+            .collect();
+        LinkDecision {
+            outcome: LinkOutcome::Possible { candidates },
+            explanation: self.explanation,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Linker {
     engine: Engine,

@@ -37,7 +37,7 @@ pub use export::SubjectExport;
 pub use read::{ReadCustomer, ResolvedLink};
 pub use rectify::{RECTIFIABLE_PATHS, Rectification};
 pub use retention::RetentionReport;
-pub use review::{ReviewDecision, ReviewPage};
+pub use review::{ReviewDecision, ReviewItem, ReviewPage};
 pub use search::{SearchHit, SearchPage, SearchRequest};
 pub use submit::{SubmitOutcome, SubmitRecord, SubmitResult};
 pub use sweep::SweepReport;

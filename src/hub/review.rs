@@ -4,9 +4,10 @@ use super::{Hub, MAX_ATTEMPTS};
 use crate::auth::Caller;
 use crate::error::{Error, Result};
 use crate::policy::view;
+use crate::policy::view::CustomerView;
 use crate::policy::{Action, authorize};
 use crate::record::CustomerId;
-use crate::review::{ReviewStatus, ReviewTask};
+use crate::review::{QueuePlace, ReviewStatus, ReviewTask};
 use crate::store::{Change, Op, StoreError};
 
 pub const DEFAULT_PAGE_SIZE: i64 = 50;
@@ -18,18 +19,27 @@ pub enum ReviewDecision {
     DifferentPeople,
 }
 
-/// A page of the queue and the cursor for the next one.
+/// A task with its two customers side by side, as the steward may see
+/// them.
+#[derive(Debug)]
+pub struct ReviewItem {
+    pub task: ReviewTask,
+    pub customer: CustomerView,
+    pub candidate: CustomerView,
+}
+
+/// A page of the queue (likeliest first) and the place after it.
 #[derive(Debug)]
 pub struct ReviewPage {
-    pub tasks: Vec<ReviewTask>,
-    pub next_after: Option<i64>,
+    pub tasks: Vec<ReviewItem>,
+    pub next_after: Option<QueuePlace>,
 }
 
 impl Hub {
     pub async fn list_review_tasks(
         &self,
         caller: &Caller,
-        after_seq: i64,
+        after: Option<QueuePlace>,
         page_size: i64,
         include_resolved: bool,
     ) -> Result<ReviewPage> {
@@ -47,17 +57,28 @@ impl Hub {
         // One extra row says whether another page follows.
         let mut tasks = self
             .store
-            .review_tasks(after_seq, size + 1, include_resolved)
+            .review_tasks(after, size + 1, include_resolved)
             .await?;
         let more = tasks.len() as i64 > size;
         tasks.truncate(size as usize);
-        let next_after = more.then(|| tasks.last().map(|t| t.seq)).flatten();
+        let next_after = more
+            .then(|| {
+                tasks.last().map(|t| QueuePlace {
+                    score: t.score,
+                    seq: t.seq,
+                })
+            })
+            .flatten();
         // A task naming a customer the steward may not see (restricted since
         // it was opened) is left out, as that customer would be anywhere.
         let mut shown = Vec::with_capacity(tasks.len());
         for task in tasks {
-            if self.task_visible(caller, &task).await? {
-                shown.push(task);
+            if let Some((customer, candidate)) = self.task_sides(caller, &task).await? {
+                shown.push(ReviewItem {
+                    task,
+                    customer,
+                    candidate,
+                });
             }
         }
         Ok(ReviewPage {
@@ -80,7 +101,7 @@ impl Hub {
             given => super::parse_reason(given)?,
         };
         let task = self.open_task(task_id).await?;
-        if !self.task_visible(caller, &task).await? {
+        if self.task_sides(caller, &task).await?.is_none() {
             return Err(Error::NotFound(format!("review task {task_id}")));
         }
         let _guards = self
@@ -110,18 +131,27 @@ impl Hub {
         ))
     }
 
-    /// Whether the caller may see both customers a task names.
-    async fn task_visible(&self, caller: &Caller, task: &ReviewTask) -> Result<bool> {
+    /// Both customers a task names as the caller may see them, or `None`
+    /// when it may not see either (or one is gone).
+    async fn task_sides(
+        &self,
+        caller: &Caller,
+        task: &ReviewTask,
+    ) -> Result<Option<(CustomerView, CustomerView)>> {
+        let mut sides = Vec::with_capacity(2);
         for id in [&task.customer_id, &task.candidate_id] {
             let Some(customer) = self.store.load_customer(id).await? else {
-                return Ok(false);
+                return Ok(None);
             };
-            let standing = self.standing_if_any(caller, &customer).await?;
-            if !standing.as_ref().is_some_and(view::is_staff) {
-                return Ok(false);
+            match self.standing_if_any(caller, &customer).await? {
+                Some(standing) if view::is_staff(&standing) => {
+                    sides.push(self.customer_view(&standing, &customer).await?);
+                }
+                _ => return Ok(None),
             }
         }
-        Ok(true)
+        let candidate = sides.pop();
+        Ok(sides.pop().zip(candidate))
     }
 
     async fn open_task(&self, task_id: &str) -> Result<ReviewTask> {

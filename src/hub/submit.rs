@@ -276,8 +276,20 @@ impl Hub {
         let members = self.store.key_members(&keys, PER_KEY_LIMIT).await?;
         let read = worth_reading(wanted, &members, PER_KEY_LIMIT);
         let records = self.store.candidate_records(&read).await?;
+        let mut customers: Vec<CustomerId> =
+            records.iter().map(|r| r.customer_id.clone()).collect();
+        customers.sort_unstable();
+        customers.dedup();
+        let mut distinct = HashSet::new();
+        if customers.len() > 1 {
+            for (a, b) in self.store.distinct_pairs_among(&customers).await? {
+                distinct.insert((b.clone(), a.clone()));
+                distinct.insert((a, b));
+            }
+        }
         Ok(KeyedCandidates {
             frequencies,
+            distinct,
             ..KeyedCandidates::assemble(members, records)
         })
     }

@@ -377,6 +377,9 @@ pub struct KeyedCandidates {
     pub records: Vec<CandidateRecord>,
     /// The counts of the values of the records being matched.
     pub frequencies: crate::matching::Frequencies,
+    /// Pairs of the records' customers a steward decided are different
+    /// people, in both orders.
+    pub distinct: std::collections::HashSet<(CustomerId, CustomerId)>,
 }
 
 impl KeyedCandidates {
@@ -403,6 +406,7 @@ impl KeyedCandidates {
             by_key,
             records,
             frequencies: Default::default(),
+            distinct: Default::default(),
         }
     }
 }

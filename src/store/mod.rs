@@ -157,14 +157,22 @@ pub trait Store: Send + Sync + 'static {
 
     async fn review_task(&self, id: &str) -> StoreResult<Option<ReviewTask>>;
 
-    /// Tasks after `after_seq` in queue order, open ones only unless
+    /// Tasks after `after` in queue order (the likeliest first: score
+    /// descending, then the order they were queued), open ones only unless
     /// `include_resolved`.
     async fn review_tasks(
         &self,
-        after_seq: i64,
+        after: Option<crate::review::QueuePlace>,
         limit: i64,
         include_resolved: bool,
     ) -> StoreResult<Vec<ReviewTask>>;
+
+    /// The pairs among `customers` a steward decided are different people
+    /// (by a split, or a review task's decision).
+    async fn distinct_pairs_among(
+        &self,
+        customers: &[CustomerId],
+    ) -> StoreResult<Vec<(CustomerId, CustomerId)>>;
 
     /// Whether a steward decided these two are different people.
     async fn known_distinct(&self, a: &CustomerId, b: &CustomerId) -> StoreResult<bool>;

@@ -101,16 +101,24 @@ impl Store for TracedStore {
         self.inner.review_task(id).await
     }
 
-    #[instrument(name = "store.review_tasks", skip_all, fields(db.system.name = self.system, after_seq))]
+    #[instrument(name = "store.review_tasks", skip_all, fields(db.system.name = self.system))]
     async fn review_tasks(
         &self,
-        after_seq: i64,
+        after: Option<crate::review::QueuePlace>,
         limit: i64,
         include_resolved: bool,
     ) -> StoreResult<Vec<ReviewTask>> {
         self.inner
-            .review_tasks(after_seq, limit, include_resolved)
+            .review_tasks(after, limit, include_resolved)
             .await
+    }
+
+    #[instrument(name = "store.distinct_pairs_among", skip_all, fields(db.system.name = self.system, customers = customers.len()))]
+    async fn distinct_pairs_among(
+        &self,
+        customers: &[CustomerId],
+    ) -> StoreResult<Vec<(CustomerId, CustomerId)>> {
+        self.inner.distinct_pairs_among(customers).await
     }
 
     #[instrument(name = "store.known_distinct", skip_all, fields(db.system.name = self.system, a = %a, b = %b))]

@@ -216,3 +216,83 @@ async fn merge_and_split_validate_their_input() {
         assert_eq!(status.code(), Code::PermissionDenied, "{token}");
     }
 }
+
+async fn queue(app: &TestApp) -> Vec<pb::ReviewTask> {
+    let mut tasks = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = steward(app)
+            .list_review_tasks(authed(
+                "steward",
+                pb::ListReviewTasksRequest {
+                    page_size: 1,
+                    page_token: token,
+                    include_resolved: false,
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        tasks.extend(page.tasks);
+        if page.next_page_token.is_empty() {
+            return tasks;
+        }
+        token = page.next_page_token;
+    }
+}
+
+/// Two records a steward split apart, then a third matching both: it goes
+/// to the steward, not to either automatically; and the queue shows the
+/// likeliest task first, both customers side by side.
+#[tokio::test]
+async fn a_record_matching_two_customers_split_apart_goes_to_review() {
+    let app = spawn_app().await;
+    let first = app
+        .records()
+        .submit_record(authed("libraries", submit(record("libraries", "L-1"), "")))
+        .await
+        .unwrap()
+        .into_inner();
+    let second = app
+        .records()
+        .submit_record(authed("waste", submit(record("waste", "W-1"), "")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(second.customer_id, first.customer_id, "linked at first");
+    steward(&app)
+        .split_customer(authed(
+            "steward",
+            pb::SplitCustomerRequest {
+                customer_id: first.customer_id.clone(),
+                links: vec![pb::LinkRef {
+                    system: "waste".into(),
+                    local_id: "W-1".into(),
+                }],
+                reason: "two people: confirmed with both".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    let third = app
+        .records()
+        .submit_record(authed(
+            "council-tax",
+            submit(record("council-tax", "C-1"), ""),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(third.outcome(), pb::MatchOutcome::PossibleMatch);
+    let tasks = queue(&app).await;
+    assert_eq!(tasks.len(), 2, "one task for each of the two: {tasks:?}");
+    for t in &tasks {
+        assert_eq!(t.customer_id, third.customer_id);
+        let (mine, theirs) = (t.customer.as_ref().unwrap(), t.candidate.as_ref().unwrap());
+        assert_eq!(mine.customer_id, t.customer_id);
+        assert_eq!(theirs.customer_id, t.candidate_id);
+        assert_eq!(mine.name.as_ref().unwrap().family, "Okafor");
+        assert_eq!(theirs.links.len(), 1, "the steward sees every link");
+    }
+    assert!(tasks[0].score >= tasks[1].score, "likeliest first");
+}

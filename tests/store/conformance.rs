@@ -504,20 +504,30 @@ async fn review_tasks_queue_resolve_and_retarget(store: Arc<dyn Store>) {
         CustomerId::generate(),
         CustomerId::generate(),
     );
-    let tasks = [task(&a, &b), task(&c, &b), task(&a, &c)];
+    let likelier = ReviewTask {
+        score: 9.25,
+        ..task(&c, &b)
+    };
+    let tasks = [task(&a, &b), likelier, task(&a, &c)];
     let mut change = Change::default();
     for t in &tasks {
         change.ops.push(Op::InsertReviewTask(t.clone()));
     }
     store.apply(change).await.unwrap();
 
-    let page = store.review_tasks(0, 2, false).await.unwrap();
+    // The likeliest first, then in the order they were queued.
+    let page = store.review_tasks(None, 2, false).await.unwrap();
     assert_eq!(
         page.iter().map(|t| t.id.clone()).collect::<Vec<_>>(),
-        [tasks[0].id.clone(), tasks[1].id.clone()]
+        [tasks[1].id.clone(), tasks[0].id.clone()]
     );
-    let rest = store.review_tasks(page[1].seq, 10, false).await.unwrap();
+    let after = scr_hub::review::QueuePlace {
+        score: page[1].score,
+        seq: page[1].seq,
+    };
+    let rest = store.review_tasks(Some(after), 10, false).await.unwrap();
     assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].id, tasks[2].id);
     assert_eq!(rest[0].explanation, tasks[2].explanation);
 
     let resolve = |status| Op::ResolveReviewTask {
@@ -538,8 +548,8 @@ async fn review_tasks_queue_resolve_and_retarget(store: Arc<dyn Store>) {
     let done = store.review_task(&tasks[0].id).await.unwrap().unwrap();
     assert_eq!(done.status, ReviewStatus::DifferentPeople);
     assert_eq!(done.resolved_by.as_deref(), Some("steward"));
-    assert_eq!(store.review_tasks(0, 10, false).await.unwrap().len(), 2);
-    assert_eq!(store.review_tasks(0, 10, true).await.unwrap().len(), 3);
+    assert_eq!(store.review_tasks(None, 10, false).await.unwrap().len(), 2);
+    assert_eq!(store.review_tasks(None, 10, true).await.unwrap().len(), 3);
 
     // c merged into b: (c, b) pairs b with itself and is obsolete; (a, c) becomes (a, b).
     let mut change = Change::default();
@@ -582,6 +592,21 @@ async fn distinct_pairs_are_symmetric(store: Arc<dyn Store>) {
     store.apply(change).await.unwrap();
     assert!(store.known_distinct(&a, &b).await.unwrap());
     assert!(store.known_distinct(&b, &a).await.unwrap());
+    // Found among a set of customers, in either order, and only there.
+    let c = CustomerId::generate();
+    let among = store
+        .distinct_pairs_among(&[c.clone(), b.clone(), a.clone()])
+        .await
+        .unwrap();
+    assert_eq!(among.len(), 1);
+    assert!(among[0] == (a.clone(), b.clone()) || among[0] == (b.clone(), a.clone()));
+    assert!(
+        store
+            .distinct_pairs_among(&[a.clone(), c])
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let mut change = Change::default();
     change.ops.push(Op::DeleteDistinctPair {
         a: a.clone(),

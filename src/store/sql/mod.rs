@@ -138,11 +138,18 @@ macro_rules! impl_store {
 
             async fn review_tasks(
                 &self,
-                after_seq: i64,
+                after: Option<$crate::review::QueuePlace>,
                 limit: i64,
                 include_resolved: bool,
             ) -> $crate::store::StoreResult<Vec<$crate::review::ReviewTask>> {
-                self.read_review_tasks(after_seq, limit, include_resolved).await
+                self.read_review_tasks(after, limit, include_resolved).await
+            }
+
+            async fn distinct_pairs_among(
+                &self,
+                customers: &[$crate::record::CustomerId],
+            ) -> $crate::store::StoreResult<Vec<($crate::record::CustomerId, $crate::record::CustomerId)>> {
+                self.read_distinct_pairs_among(customers).await
             }
 
             async fn known_distinct(

@@ -291,21 +291,55 @@ macro_rules! impl_reads {
 
             async fn read_review_tasks(
                 &self,
-                after_seq: i64,
+                after: Option<$crate::review::QueuePlace>,
                 limit: i64,
                 include_resolved: bool,
             ) -> $crate::store::StoreResult<Vec<$crate::review::ReviewTask>> {
+                // The open queue reads by the (status, score, seq) index.
+                let (score, seq) = after.map_or((f64::INFINITY, 0), |p| (p.score, p.seq));
                 let rows: Vec<$crate::store::rows::ReviewTaskRow> = sqlx::query_as(
                     "SELECT seq, id, customer_id, candidate_id, score, explanation, status, \
                      created_at, resolved_by, resolved_at FROM review_tasks \
-                     WHERE seq > $1 AND (status = 'open' OR $2) ORDER BY seq LIMIT $3",
+                     WHERE (score < $1 OR (score = $2 AND seq > $3)) AND (status = 'open' OR $4) \
+                     ORDER BY score DESC, seq LIMIT $5",
                 )
-                .bind(after_seq)
+                .bind(score)
+                .bind(score)
+                .bind(seq)
                 .bind(include_resolved)
                 .bind(limit)
                 .fetch_all(&self.read)
                 .await?;
                 rows.into_iter().map(|r| r.into_domain()).collect()
+            }
+
+            async fn read_distinct_pairs_among(
+                &self,
+                customers: &[$crate::record::CustomerId],
+            ) -> $crate::store::StoreResult<Vec<($crate::record::CustomerId, $crate::record::CustomerId)>> {
+                let ids: Vec<&str> = customers.iter().map(|c| c.as_str()).collect();
+                let wanted: std::collections::HashSet<&str> = ids.iter().copied().collect();
+                let mut found = Vec::new();
+                for chunk in ids.chunks(500) {
+                    let sql = format!(
+                        "SELECT customer_a, customer_b FROM distinct_pairs WHERE customer_a IN ({})",
+                        Self::params(1, chunk.len())
+                    );
+                    let mut query = sqlx::query_as::<_, (String, String)>(&sql);
+                    for id in chunk {
+                        query = query.bind(*id);
+                    }
+                    for (a, b) in query.fetch_all(&self.read).await? {
+                        // Pairs are stored in order: both ends must be asked for.
+                        if wanted.contains(b.as_str()) {
+                            found.push((
+                                $crate::store::rows::customer_id(&a)?,
+                                $crate::store::rows::customer_id(&b)?,
+                            ));
+                        }
+                    }
+                }
+                Ok(found)
             }
 
             async fn read_known_distinct(
