@@ -16,6 +16,7 @@ mod merge;
 mod objections;
 mod privacy;
 mod read;
+mod recheck;
 mod rectify;
 mod resubmit;
 mod retention;
@@ -77,7 +78,9 @@ pub struct PrivacySettings {
     pub retention: crate::policy::retention::RetentionSettings,
 }
 
-const WRITE_LOCK_STRIPES: usize = 256;
+/// Enough that unrelated submissions (a few keys each) rarely queue behind
+/// each other; a batch of a thousand records takes most of them.
+const WRITE_LOCK_STRIPES: usize = 4096;
 
 impl Hub {
     pub fn new(

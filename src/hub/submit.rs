@@ -17,7 +17,9 @@ use crate::policy::minors::{self, BasisClaim, Holding};
 use crate::policy::{Action, authorize};
 use crate::record::{CustomerId, DepartmentalRecord};
 use crate::review::LinkRef;
-use crate::store::{Change, KeyedCandidates, LinkedRecord, Op, StoreError, StoredRequest};
+use crate::store::{
+    Change, KeyedCandidates, LinkedRecord, MatchIndex, Op, StoreError, StoredRequest,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -58,6 +60,8 @@ struct Admitted {
     request_id: Option<String>,
     fingerprint: String,
     link: LinkRef,
+    /// Its matching form and blocking keys.
+    index: MatchIndex,
 }
 
 /// What the batch knows of the store, kept current as its parts commit.
@@ -115,12 +119,17 @@ impl Hub {
                 Err(e) => answers[at] = Some(Err(e)),
             }
         }
-        let link_keys: Vec<String> = rows
-            .iter()
-            .map(|r| format!("{}/{}", r.link.system, r.link.local_id))
-            .collect();
-        let link_keys: Vec<&str> = link_keys.iter().map(String::as_str).collect();
-        let _guard = self.lock_keys(&link_keys).await;
+        let rows = self.indexed(rows).await?;
+        // Writes to one departmental ID queue, and so do records matched
+        // by a key in common: two submissions of one new person, each
+        // planned before the other committed, would both make a customer.
+        let mut lock_keys: Vec<String> = Vec::new();
+        for r in &rows {
+            lock_keys.push(format!("{}/{}", r.link.system, r.link.local_id));
+            lock_keys.extend(r.index.keys.iter().map(|k| format!("key:{k}")));
+        }
+        let lock_keys: Vec<&str> = lock_keys.iter().map(String::as_str).collect();
+        let _guard = self.lock_keys(&lock_keys).await;
         let mut known = self.known(&rows).await?;
         let mut next = 0;
         let mut conflicts = 0;
@@ -226,7 +235,20 @@ impl Hub {
             request_id,
             fingerprint,
             record,
+            index: MatchIndex::default(),
         })
+    }
+
+    /// The rows with their matching indexes, made off the async runtime.
+    async fn indexed(&self, mut rows: Vec<Admitted>) -> Result<Vec<Admitted>> {
+        let linker = self.linker.clone();
+        blocking(tracing::debug_span!("hub.index"), move || {
+            for row in &mut rows {
+                row.index = linker.index(&row.record.person);
+            }
+            rows
+        })
+        .await
     }
 
     /// The batch's earlier answers and existing links, in two bulk reads.
@@ -351,22 +373,14 @@ impl Hub {
                 planned.push(i);
             }
         }
-        let inputs: Vec<(DepartmentalRecord, Holding)> = planned
+        let indexed: Vec<NewRecord> = planned
             .iter()
-            .map(|&i| (rows[i].record.clone(), rows[i].holding.clone()))
+            .map(|&i| NewRecord {
+                index: rows[i].index.clone(),
+                record: rows[i].record.clone(),
+                holding: rows[i].holding.clone(),
+            })
             .collect();
-        let linker = self.linker.clone();
-        let indexed: Vec<NewRecord> = blocking(tracing::debug_span!("hub.index"), move || {
-            inputs
-                .into_iter()
-                .map(|(record, holding)| NewRecord {
-                    index: linker.index(&record.person),
-                    record,
-                    holding,
-                })
-                .collect()
-        })
-        .await?;
         let wanted: Vec<&[String]> = indexed
             .iter()
             .filter(|n| n.holding == Holding::Adult)
@@ -379,6 +393,8 @@ impl Hub {
         values.sort_unstable_by(|a, b| (a.0.name(), &a.1).cmp(&(b.0.name(), &b.1)));
         values.dedup();
         let found = self.candidates(&wanted, &values).await?;
+        // What the plan compared, to tell after commit what arrived since.
+        let mut seen: HashSet<LinkRef> = found.records.iter().map(|r| r.link.clone()).collect();
         let linker = self.linker.clone();
         let planner_caller = caller.clone();
         let (results, mut change) = blocking(tracing::debug_span!("hub.plan"), move || {
@@ -414,6 +430,20 @@ impl Hub {
             .collect();
         match self.store.apply(change).await {
             Ok(_) => {
+                seen.extend(links.iter().map(|l| linked_ref(&l.record)));
+                let made: Vec<(MatchIndex, CustomerId)> = planned
+                    .iter()
+                    .zip(&results)
+                    .filter(|&(&i, r)| {
+                        rows[i].holding == Holding::Adult
+                            && matches!(
+                                r.outcome,
+                                SubmitOutcome::NewCustomer | SubmitOutcome::PossibleMatch
+                            )
+                    })
+                    .map(|(&i, r)| (rows[i].index.clone(), r.customer_id.clone()))
+                    .collect();
+                self.recheck_new(&made, &seen).await?;
                 done.extend(planned.into_iter().zip(results.into_iter().map(Ok)));
                 Ok(Attempt::Done(done, links))
             }
@@ -421,6 +451,22 @@ impl Hub {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// The records worth reading for records with `wanted` keys, from the
+/// store's key index (as `Hub::candidates` reads them).
+pub(super) async fn worth_reading_for(
+    store: &dyn crate::store::Store,
+    wanted: &[&[String]],
+) -> Result<Vec<LinkRef>> {
+    let mut keys: Vec<String> = wanted.iter().flat_map(|k| k.iter().cloned()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let members = store.key_members(&keys, PER_KEY_LIMIT).await?;
+    Ok(worth_reading(wanted, &members, PER_KEY_LIMIT))
 }
 
 /// Where the next part ends. Repeats of answered requests are answered

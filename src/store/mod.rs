@@ -94,6 +94,11 @@ pub trait Store: Send + Sync + 'static {
     /// The keys this store signs audit entries with (and verifies by).
     fn audit_keys(&self) -> &crate::audit::Keyring;
 
+    /// Whether other processes may write this store at the same time
+    /// (replicas over one PostgreSQL), so that in-process locks alone do
+    /// not serialise writers.
+    fn concurrent_writers(&self) -> bool;
+
     /// Checks that the database answers.
     async fn ping(&self) -> StoreResult<()>;
 

@@ -26,6 +26,8 @@ impl PostgresStore {
     /// can occur in an ID).
     const MEMBER_LIST: &str = "string_agg(t.system || chr(31) || t.local_id, chr(30))";
     const PARAMS: super::sql::Params = super::sql::Params::Numbered;
+    /// Replicas share one database.
+    const CONCURRENT_WRITERS: bool = true;
 
     pub async fn open(
         url: &str,

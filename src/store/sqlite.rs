@@ -93,6 +93,8 @@ impl SqliteStore {
     /// can occur in an ID).
     const MEMBER_LIST: &str = "group_concat(t.system || char(31) || t.local_id, char(30))";
     const PARAMS: super::sql::Params = super::sql::Params::Anonymous;
+    /// One process owns an SQLite file.
+    const CONCURRENT_WRITERS: bool = false;
 
     pub async fn open(
         url: &str,

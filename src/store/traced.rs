@@ -23,6 +23,10 @@ impl Store for TracedStore {
         self.inner.audit_keys()
     }
 
+    fn concurrent_writers(&self) -> bool {
+        self.inner.concurrent_writers()
+    }
+
     #[instrument(name = "store.ping", skip_all, fields(db.system.name = self.system))]
     async fn ping(&self) -> StoreResult<()> {
         self.inner.ping().await

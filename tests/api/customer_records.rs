@@ -491,3 +491,168 @@ async fn concurrent_submissions_link_once_on_postgres() {
         concurrent_submissions_link_once(app).await;
     }
 }
+
+/// One new person submitted by several departments at the same moment,
+/// many times over: never two customers for one person without a link or
+/// a review task between them.
+async fn simultaneous_departments_make_one_customer(app: TestApp) {
+    let systems = ["libraries", "waste", "council-tax", "leisure"];
+    #[allow(clippy::needless_range_loop)] // each round's index names its person
+    for round in 0..12 {
+        let mut tasks = Vec::new();
+        for system in systems {
+            let mut client = app.records();
+            tasks.push(tokio::spawn(async move {
+                let mut r = record(system, &format!("{system}-{round}"));
+                const PEOPLE: [(&str, &str, &str); 12] = [
+                    ("Aoife", "Brennan", "B5 7AA"),
+                    ("Bartosz", "Nowak", "B6 4BB"),
+                    ("Chiara", "Ferrari", "B7 5DD"),
+                    ("Dmitri", "Volkov", "B8 1EE"),
+                    ("Efua", "Mensah", "B9 4FF"),
+                    ("Farid", "Haddad", "B10 0GG"),
+                    ("Greta", "Lindqvist", "B11 1HH"),
+                    ("Hiroshi", "Tanaka", "B12 8JJ"),
+                    ("Ingrid", "Solberg", "B13 9LL"),
+                    ("Jamal", "Oyelaran", "B14 7NN"),
+                    ("Keziah", "Pemberton", "B16 8PP"),
+                    ("Lorcan", "Fitzgerald", "B17 0QQ"),
+                ];
+                let (given, family, postcode) = PEOPLE[round];
+                let name = r.name.as_mut().unwrap();
+                name.given = given.into();
+                name.middle = String::new();
+                name.family = family.into();
+                r.date_of_birth = format!("19{}-02-1{}", 50 + round, round % 10);
+                r.address = Some(pb::Address {
+                    lines: vec![format!("{} {family} Street", round + 1)],
+                    town: "Birmingham".into(),
+                    postcode: postcode.into(),
+                    uprn: String::new(),
+                });
+                client
+                    .submit_record(authed(system, submit(r, "")))
+                    .await
+                    .map(|r| r.into_inner())
+            }));
+        }
+        let mut answers = Vec::new();
+        for t in tasks {
+            answers.push(t.await.unwrap().expect("every submission succeeds"));
+        }
+        let mut customers: Vec<&str> = answers.iter().map(|a| a.customer_id.as_str()).collect();
+        customers.sort_unstable();
+        customers.dedup();
+        let new = answers
+            .iter()
+            .filter(|a| a.outcome() != pb::MatchOutcome::Linked)
+            .count();
+        assert!(
+            customers.len() == 1 && new == 1,
+            "round {round}: {answers:?}"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn simultaneous_departments_make_one_customer_on_sqlite() {
+    simultaneous_departments_make_one_customer(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn simultaneous_departments_make_one_customer_on_postgres() {
+    if let Some(app) = spawn_app_on(Backend::Postgres).await {
+        simultaneous_departments_make_one_customer(app).await;
+    }
+}
+
+/// The same across two replicas of one PostgreSQL, where in-process locks
+/// cannot serialise the writers: a person submitted through both at once
+/// is one customer, or two with a review task between them.
+#[tokio::test]
+async fn simultaneous_departments_on_two_replicas_leave_no_silent_duplicate() {
+    let Some(url) = postgres::fresh_database().await else {
+        return;
+    };
+    let keys = std::sync::Arc::new(scr_hub::audit::Keyring::generate());
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let data_dir = tempfile::tempdir().unwrap();
+        let settings = scr_hub::config::Settings {
+            audit_keys: keys.clone().into(),
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: data_dir.path().to_owned(),
+            database_url: url.clone(),
+            log_format: scr_hub::config::LogFormat::Pretty,
+            nats: None,
+            callers: configured_callers(),
+            privacy: Default::default(),
+            otlp_endpoint: None,
+            tls: None,
+            health_listen: None,
+        };
+        replicas.push(start(settings, data_dir).await);
+    }
+    let mut pairs = Vec::new();
+    for round in 0..10 {
+        let mut tasks = Vec::new();
+        for (n, system) in ["libraries", "waste"].into_iter().enumerate() {
+            let mut client = replicas[n].records();
+            tasks.push(tokio::spawn(async move {
+                let mut r = record(system, &format!("{system}-{round}"));
+                r.name.as_mut().unwrap().family = [
+                    "Adeyemi",
+                    "Brennan",
+                    "Castellano",
+                    "Dąbrowski",
+                    "Eriksen",
+                    "Fonseca",
+                    "Gallagher",
+                    "Haddad",
+                    "Ishikawa",
+                    "Jovanović",
+                ][round]
+                    .into();
+                r.date_of_birth = format!("19{}-05-2{}", 60 + round, round % 10);
+                r.address.as_mut().unwrap().postcode = format!("B{} 4TT", 20 + round);
+                r.address.as_mut().unwrap().uprn = String::new();
+                client
+                    .submit_record(authed(system, submit(r, "")))
+                    .await
+                    .unwrap()
+                    .into_inner()
+                    .customer_id
+            }));
+        }
+        let mut ids = Vec::new();
+        for t in tasks {
+            ids.push(t.await.unwrap());
+        }
+        if ids[0] != ids[1] {
+            pairs.push((ids[0].clone(), ids[1].clone()));
+        }
+    }
+    let tasks = crate::match_review::steward(&replicas[0])
+        .list_review_tasks(authed(
+            "steward",
+            pb::ListReviewTasksRequest {
+                page_size: 500,
+                page_token: String::new(),
+                include_resolved: false,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .tasks;
+    for (a, b) in pairs {
+        assert!(
+            tasks
+                .iter()
+                .any(|t| (t.customer_id == a && t.candidate_id == b)
+                    || (t.customer_id == b && t.candidate_id == a)),
+            "two customers for one person without a review task: {a} {b}"
+        );
+    }
+}

@@ -64,6 +64,10 @@ macro_rules! impl_store {
                 &self.audit_keys
             }
 
+            fn concurrent_writers(&self) -> bool {
+                Self::CONCURRENT_WRITERS
+            }
+
             async fn ping(&self) -> $crate::store::StoreResult<()> {
                 sqlx::query("SELECT 1").execute(&self.read).await?;
                 Ok(())
