@@ -5,7 +5,7 @@
 //! as the records are made, so a million rows never sit in memory.
 
 use super::City;
-use super::keying::PROFILES;
+use super::systems::PROFILES;
 use crate::record::{DepartmentalRecord, Gender};
 use std::path::{Path, PathBuf};
 

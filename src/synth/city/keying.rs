@@ -1,82 +1,24 @@
-//! Departmental views of the city's people: who each of the council's
-//! systems holds (council tax the householders, housing the tenants,
-//! adult care the old, the electoral register most citizens), and how
-//! each keyed its copy: its own habits (capitals, abbreviations, gender
-//! left blank, middle names dropped) and the slips and lags of any clerk
-//! (nicknames, other spellings, typos, initials, given and middle names
-//! swapped or run together, date slips, stale addresses, maiden names).
+//! Departmental views of the city's people: for each person, the systems
+//! that hold them (`systems`), and each system's copy as keyed with its
+//! own habits and the slips and lags of any clerk (nicknames, other
+//! spellings, typos, initials, given and middle names swapped or run
+//! together, date slips, stale addresses, maiden names).
 
 use super::City;
-use super::households::{Household, Kind};
 use super::names::{TABLES, proper};
 use super::places::{self, Parts, Place};
-use super::residents::{Resident, latest_birth, today};
+use super::residents::{Resident, latest_birth};
+use super::systems::{PROFILES, Profile, held_by};
 use super::variants;
 use crate::matching::nicknames;
 use crate::record::{
     Address, BirthDate, DepartmentalRecord, Gender, LocalId, Person, PersonName, SystemCode,
 };
 use crate::synth::typo;
-use crate::synth::views::{SYSTEMS, View};
+use crate::synth::views::View;
 use chrono::{Datelike, NaiveDate};
 use rand::Rng;
 use rand::rngs::StdRng;
-
-/// One system's habits. Rates are per record it holds.
-pub struct Profile {
-    pub code: &'static str,
-    /// Its local IDs: this prefix and a number.
-    prefix: &'static str,
-    /// Keyed against the council's gazetteer: holds the UPRN.
-    uprn: bool,
-    /// A legacy system that writes everything in capitals.
-    capitals: bool,
-    /// Its extracts write dates dd/mm/yyyy (else ISO).
-    pub uk_dates: bool,
-    /// Its extracts write gender as one letter (else in full).
-    pub gender_letter: bool,
-    no_gender: f64,
-    middle: f64,
-    nickname: f64,
-    initial: f64,
-    abbreviates: f64,
-    /// Still holds a moved person's old address.
-    stale: f64,
-    /// Still holds an earlier family or given name.
-    earlier_name: f64,
-    locality: f64,
-    no_town: f64,
-    /// Registers one person twice.
-    duplicate: f64,
-}
-
-#[rustfmt::skip]
-pub const PROFILES: [Profile; 8] = [
-    Profile { code: SYSTEMS[0], prefix: "CT", uprn: true, capitals: true, uk_dates: true, gender_letter: true,
-        no_gender: 0.10, middle: 0.5, nickname: 0.03, initial: 0.04, abbreviates: 0.2, stale: 0.08,
-        earlier_name: 0.2, locality: 0.1, no_town: 0.05, duplicate: 0.005 },
-    Profile { code: SYSTEMS[1], prefix: "HSG-", uprn: true, capitals: false, uk_dates: false, gender_letter: false,
-        no_gender: 0.05, middle: 0.6, nickname: 0.05, initial: 0.01, abbreviates: 0.2, stale: 0.05,
-        earlier_name: 0.15, locality: 0.3, no_town: 0.1, duplicate: 0.005 },
-    Profile { code: SYSTEMS[2], prefix: "BEN", uprn: false, capitals: false, uk_dates: true, gender_letter: true,
-        no_gender: 0.05, middle: 0.7, nickname: 0.03, initial: 0.01, abbreviates: 0.3, stale: 0.15,
-        earlier_name: 0.2, locality: 0.1, no_town: 0.1, duplicate: 0.01 },
-    Profile { code: SYSTEMS[3], prefix: "LIB2", uprn: false, capitals: false, uk_dates: false, gender_letter: false,
-        no_gender: 0.35, middle: 0.2, nickname: 0.15, initial: 0.02, abbreviates: 0.4, stale: 0.45,
-        earlier_name: 0.45, locality: 0.2, no_town: 0.4, duplicate: 0.02 },
-    Profile { code: SYSTEMS[4], prefix: "WST", uprn: false, capitals: true, uk_dates: true, gender_letter: true,
-        no_gender: 0.7, middle: 0.1, nickname: 0.08, initial: 0.08, abbreviates: 0.6, stale: 0.25,
-        earlier_name: 0.3, locality: 0.05, no_town: 0.3, duplicate: 0.01 },
-    Profile { code: SYSTEMS[5], prefix: "ER-", uprn: false, capitals: true, uk_dates: false, gender_letter: true,
-        no_gender: 0.9, middle: 0.85, nickname: 0.01, initial: 0.0, abbreviates: 0.1, stale: 0.15,
-        earlier_name: 0.2, locality: 0.1, no_town: 0.05, duplicate: 0.002 },
-    Profile { code: SYSTEMS[6], prefix: "PKG", uprn: false, capitals: false, uk_dates: true, gender_letter: false,
-        no_gender: 0.6, middle: 0.1, nickname: 0.1, initial: 0.05, abbreviates: 0.5, stale: 0.2,
-        earlier_name: 0.3, locality: 0.05, no_town: 0.3, duplicate: 0.02 },
-    Profile { code: SYSTEMS[7], prefix: "ASC", uprn: false, capitals: false, uk_dates: false, gender_letter: false,
-        no_gender: 0.02, middle: 0.6, nickname: 0.05, initial: 0.01, abbreviates: 0.2, stale: 0.1,
-        earlier_name: 0.25, locality: 0.2, no_town: 0.1, duplicate: 0.005 },
-];
 
 /// The departmental views of a city, person by person (held in memory
 /// one person at a time).
@@ -148,58 +90,11 @@ impl Iterator for Views<'_> {
     }
 }
 
-fn age(r: &Resident) -> i32 {
-    today().year() - r.born.year()
-}
-
-/// How likely system `s` is to hold this person.
-fn held_by(s: usize, i: usize, r: &Resident, hh: &Household) -> f64 {
-    let age = age(r);
-    // The bill payer, for systems that hold one person a household.
-    let first = i == hh.members.start as usize;
-    match PROFILES[s].code {
-        "council-tax" if r.householder => 0.85,
-        "council-tax" => 0.03,
-        "housing" if hh.tenant => 0.85,
-        "housing" => 0.02,
-        "benefits" if hh.kind == Kind::LoneParent && r.householder => 0.55,
-        "benefits" if age >= 66 => 0.35,
-        "benefits" => 0.12 + if hh.tenant { 0.2 } else { 0.0 },
-        "libraries" if !(25..60).contains(&age) => 0.26,
-        "libraries" => 0.17,
-        "waste" if first => 0.4,
-        "waste" => 0.02,
-        "electoral" => {
-            let eligible = match super::heritage::HERITAGES[r.heritage as usize].code {
-                "eastern" => 0.45,
-                "chinese" => 0.5,
-                _ => 0.88,
-            };
-            eligible * if r.previous.is_some() { 0.8 } else { 1.0 }
-        }
-        "parking" if first => 0.07,
-        "parking" => 0.03,
-        "adult-care" if age >= 85 => 0.3,
-        "adult-care" if age >= 75 => 0.12,
-        "adult-care" if age >= 65 => 0.04,
-        _ => 0.01,
-    }
-}
-
 /// One system's copy of resident `i`.
 fn keyed(rng: &mut StdRng, city: &City, i: usize, p: &Profile) -> Person {
     let r = &city.residents[i];
     let name = name(rng, city, r, p);
-    let mut born = r.born;
-    let x: f64 = rng.random();
-    if x < 0.012 {
-        born = NaiveDate::from_ymd_opt(born.year(), born.day(), born.month()).unwrap_or(born);
-    } else if x < 0.027 {
-        born = digit_slip(rng, born);
-    } else if x < 0.030 {
-        // Only the year was known: the system's default day.
-        born = NaiveDate::from_ymd_opt(born.year(), 1, 1).expect("valid date");
-    }
+    let born = date_slip(rng, r.born);
     let truth = if r.female {
         Gender::Female
     } else {
@@ -300,6 +195,23 @@ fn name(rng: &mut StdRng, city: &City, r: &Resident, p: &Profile) -> PersonName 
     }
 }
 
+/// A date of birth as keyed: mostly right, sometimes with day and month
+/// swapped, a digit wrong or only the year known; never a minor's.
+fn date_slip(rng: &mut StdRng, born: NaiveDate) -> NaiveDate {
+    let x: f64 = rng.random();
+    let slipped = if x < 0.012 {
+        NaiveDate::from_ymd_opt(born.year(), born.day(), born.month())
+    } else if x < 0.027 {
+        Some(digit_slip(rng, born))
+    } else if x < 0.030 {
+        // Only the year was known: the system's default day.
+        NaiveDate::from_ymd_opt(born.year(), 1, 1)
+    } else {
+        None
+    };
+    slipped.filter(|d| *d <= latest_birth()).unwrap_or(born)
+}
+
 /// One wrong digit in the day, the month or the year's last digit; never
 /// a minor's date.
 fn digit_slip(rng: &mut StdRng, d: NaiveDate) -> NaiveDate {
@@ -382,4 +294,26 @@ fn address(rng: &mut StdRng, parts: &Parts<'_>, p: &Profile) -> Address {
         }
     }
     Address::parse(&lines, town, &postcode, &uprn).expect("keyed address stays valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn slipped_dates_stay_adult() {
+        let mut rng = StdRng::seed_from_u64(1);
+        let mut slipped = 0;
+        let mut day = NaiveDate::from_ymd_opt(2008, 1, 1).unwrap();
+        while day <= latest_birth() {
+            for _ in 0..200 {
+                let keyed = date_slip(&mut rng, day);
+                assert!(keyed <= latest_birth(), "{day} keyed {keyed}");
+                slipped += usize::from(keyed != day);
+            }
+            day = day.succ_opt().unwrap();
+        }
+        assert!(slipped > 1_000, "{slipped}");
+    }
 }

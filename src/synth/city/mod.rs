@@ -24,6 +24,7 @@ mod names;
 mod places;
 mod residents;
 mod shape;
+mod systems;
 mod variants;
 
 pub use csv::{Extracts, write_extracts};
