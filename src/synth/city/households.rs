@@ -10,7 +10,7 @@ use super::geography::{DISTRICTS, STUDENT_DISTRICTS};
 use super::heritage::{HERITAGES, Heritage, KINDS};
 use super::names::{Name, TABLES, Tables};
 use super::places::{Place, Places};
-use super::residents::{Resident, clearly_different, partners_apart, pick};
+use super::residents::{Resident, partners_apart, pick, twins_apart};
 use super::variants;
 use chrono::Datelike;
 use rand::Rng;
@@ -266,7 +266,13 @@ impl Builder {
                     let i = self.person(female, age, family);
                     self.residents[i].born = self.residents[first].born;
                     self.residents[i].family = self.residents[first].family;
-                    while !clearly_different(self.residents[i].given, self.residents[first].given) {
+                    let mut tries = 0;
+                    while !twins_apart(&self.residents[i], &self.residents[first]) {
+                        // Past a few tries the middle name is what clashes.
+                        tries += 1;
+                        if tries > 20 {
+                            self.residents[i].middle = None;
+                        }
                         self.residents[i].given = self.given(female, self.residents[i].born);
                     }
                     self.twins.push((first, i));

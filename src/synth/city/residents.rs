@@ -129,11 +129,24 @@ impl Builder {
     }
 }
 
-/// Given names a matcher may not take for one person's: not a slip, a
-/// nickname or another spelling of each other.
+/// Given names a matcher may not take for one person's: not within a
+/// keying slip or two (Inaya, Anaya), a nickname or another spelling of
+/// each other.
 pub fn clearly_different(a: Name, b: Name) -> bool {
     let (a, b) = (TABLES.word(a), TABLES.word(b));
-    compare::given(a, b) == "disagree" && !nicknames::related(a, b) && !variants::same_given(a, b)
+    compare::given(a, b) == "disagree"
+        && strsim::osa_distance(a, b) >= 3
+        && !nicknames::related(a, b)
+        && !variants::same_given(a, b)
+}
+
+/// Twins' names: each clearly different from the other's first name and
+/// from the middle name the other may go by (Muhammad Haroon is Haroon).
+pub fn twins_apart(a: &Resident, b: &Resident) -> bool {
+    let apart = |x: Name, other: &Resident| {
+        clearly_different(x, other.given) && other.middle.is_none_or(|m| clearly_different(x, m))
+    };
+    apart(a.given, b) && apart(b.given, a)
 }
 
 pub(super) fn partners_apart(a: Name, b: Name) -> bool {
