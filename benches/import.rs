@@ -6,7 +6,14 @@
 //! against the generator's truth.
 //!
 //! cargo bench --bench import -- [--rows 100000] [--postgres URL] [--keep DIR]
-//!     [--train-after K] [--batch-rows N] [--spans]
+//!     [--train-after K] [--batch-rows N] [--spans] [--population city]
+//!
+//! `--population city` loads a generated city instead
+//! (`scr_hub::synth::city`): households, flats, moves, maiden names and
+//! the council's eight systems' own keying habits, with twins and
+//! same-named parents and children; its extracts write dates UK style or
+//! ISO by system. Its people are adults on 2026-12-01, the bench's date
+//! for it.
 //!
 //! `--train-after K` re-estimates the match weights (EM, as `scr-hub
 //! train-weights` does) from what the first K systems loaded, and matches the
@@ -38,6 +45,7 @@ use scr_hub::hub::Hub;
 use scr_hub::import::{ImportOptions, ProgressMode};
 use scr_hub::record::{LocalId, SystemCode};
 use scr_hub::search::synth;
+use scr_hub::synth::city;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -77,8 +85,25 @@ fn field(s: &str) -> String {
     }
 }
 
+/// (system, local_id) -> person index.
+type Truth = HashMap<(usize, String), usize>;
+
+/// A generated city's extracts, one CSV per system, cut at `rows`.
+fn generate_city(rows: usize, dir: &Path) -> anyhow::Result<(Vec<&'static str>, Truth)> {
+    // About 2.3 records a person; a few more people than needed, cut at `rows`.
+    let people = city::generate((rows as f64 / 2.2) as usize + 1, 7);
+    let out = city::write_extracts(&people, 11, dir, Some(rows))?;
+    let systems = out.files.iter().map(|(system, _)| *system).collect();
+    let truth = out
+        .truth
+        .into_iter()
+        .map(|(s, id, person)| ((s, id), person))
+        .collect();
+    Ok((systems, truth))
+}
+
 /// Writes one CSV per system; returns (system, local_id) -> person index.
-fn generate(rows: usize, dir: &Path) -> anyhow::Result<HashMap<(usize, String), usize>> {
+fn generate(rows: usize, dir: &Path) -> anyhow::Result<Truth> {
     let people = synth::people((rows as f64 / ROWS_PER_PERSON) as usize, 7);
     let mut rng = StdRng::seed_from_u64(11);
     let p_in = ROWS_PER_PERSON / SYSTEMS.len() as f64;
@@ -167,11 +192,16 @@ async fn main() -> anyhow::Result<()> {
         None => format!("sqlite://{}", tmp.path().join("scr.db").display()),
     };
     let started = Instant::now();
-    let truth = generate(rows, &dir)?;
+    let population = arg("--population").unwrap_or_else(|| "default".to_owned());
+    let (systems, truth) = match population.as_str() {
+        "default" => (SYSTEMS.to_vec(), generate(rows, &dir)?),
+        "city" => generate_city(rows, &dir)?,
+        other => anyhow::bail!("--population {other}: default or city"),
+    };
     println!(
-        "generated {} rows for {} systems in {:.1} s",
+        "generated {} rows for {} systems ({population}) in {:.1} s",
         truth.len(),
-        SYSTEMS.len(),
+        systems.len(),
         started.elapsed().as_secs_f64()
     );
     let store = scr_hub::store::open(
@@ -179,9 +209,12 @@ async fn main() -> anyhow::Result<()> {
         std::sync::Arc::new(scr_hub::audit::Keyring::generate()),
     )
     .await?;
-    let today = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+    // The city's youngest turn 18 in 2026; on the default date some would
+    // be refused as minors.
+    let month = if population == "city" { 12 } else { 1 };
+    let today = NaiveDate::from_ymd_opt(2026, month, 1).expect("date");
     let clock = Arc::new(FixedClock(
-        Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2026, month, 1, 12, 0, 0).unwrap(),
     ));
     let mut hub = Arc::new(Hub::new(store.clone(), clock.clone(), Vec::new()));
     let train_after: Option<usize> = arg("--train-after").map(|v| v.parse()).transpose()?;
@@ -193,7 +226,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let started = Instant::now();
     let mut read = 0;
-    for (n, system) in SYSTEMS.into_iter().enumerate() {
+    for (n, system) in systems.iter().copied().enumerate() {
         if train_after == Some(n) {
             let t = Instant::now();
             let summary = scr_hub::hub::train_weights(store.as_ref(), Utc::now()).await?;
@@ -250,7 +283,7 @@ async fn main() -> anyhow::Result<()> {
     for ((s, local_id), person) in &truth {
         let link = store
             .find_link(
-                &SystemCode::parse(SYSTEMS[*s]).map_err(anyhow::Error::msg)?,
+                &SystemCode::parse(systems[*s]).map_err(anyhow::Error::msg)?,
                 &LocalId::parse(local_id).map_err(anyhow::Error::msg)?,
             )
             .await?;

@@ -61,8 +61,12 @@ enum Command {
         no_hard_negatives: bool,
         /// Evaluate on N generated UK people (several departmental records
         /// each, with twins and parents and children) instead of FEBRL.
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", conflicts_with = "city")]
         synthetic: Option<usize>,
+        /// Evaluate on a generated city of N people (households, flats,
+        /// moves, maiden names, eight departmental systems' records).
+        #[arg(long, value_name = "N")]
+        city: Option<usize>,
     },
 }
 
@@ -207,6 +211,7 @@ async fn main() -> anyhow::Result<()> {
             review_threshold,
             no_hard_negatives,
             synthetic,
+            city,
         } => {
             let defaults = scr_hub::evaluate::Thresholds::default();
             let thresholds = scr_hub::evaluate::Thresholds {
@@ -214,6 +219,13 @@ async fn main() -> anyhow::Result<()> {
                 review: review_threshold.unwrap_or(defaults.review),
                 hard_negatives: !no_hard_negatives,
             };
+            if let Some(people) = city {
+                print!(
+                    "{}",
+                    scr_hub::evaluate::city::run(people, thresholds)?.render()
+                );
+                return Ok(());
+            }
             if let Some(people) = synthetic {
                 let (rows, notes) = scr_hub::evaluate::synthetic::run(people, thresholds)?;
                 print!("{}{notes}", scr_hub::evaluate::render(&rows));

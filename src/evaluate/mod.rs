@@ -3,8 +3,10 @@
 //! against a key index of earlier records and decided by the hub's own
 //! `Linker`. Pairwise precision, recall and F1 are counted against the
 //! truth in `rec_id`. `soc_sec_id` is never read. Prints counts only.
-//! `synthetic` does the same on generated UK departmental records.
+//! `synthetic` does the same on generated UK departmental records, and
+//! `city` on a generated city's.
 
+pub mod city;
 pub mod synthetic;
 
 use crate::hub::linkage::{Linker, MAX_REVIEW_CANDIDATES, PER_KEY_LIMIT};
@@ -115,6 +117,8 @@ pub struct RunReport {
     pub with_review: Metrics,
     /// The customer (a number) each record was linked to automatically.
     pub customer_of: Vec<usize>,
+    /// Each review task: (the customer its record made, the candidate).
+    pub review_pairs: Vec<(usize, usize)>,
 }
 
 /// The EM fit on a dataset's own candidate pairs.
@@ -215,6 +219,7 @@ pub fn simulate(records: &[Record], linker: &Linker) -> anyhow::Result<RunReport
         auto,
         with_review,
         customer_of,
+        review_pairs: reviews,
     })
 }
 

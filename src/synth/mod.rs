@@ -2,8 +2,10 @@
 //! names with rough frequencies, a council's postcodes, dates of birth, some
 //! maiden names and earlier addresses. Search builds queries on them
 //! (`search::synth`); record linkage builds departmental views with ground
-//! truth and hard negatives (`views`).
+//! truth and hard negatives (`views`); `city` makes a whole city's
+//! households for tests and benchmarks at scale.
 
+pub mod city;
 mod names;
 pub mod views;
 
