@@ -1,114 +1,172 @@
-//! Not a test: a tool for working on the matcher. Runs the synthetic
-//! population through the hub's `Linker` and prints what the missed pairs
-//! and the wrong links look like, grouped by their field levels.
+//! Not a test: a tool for working on the matcher. Runs a generated city
+//! (or the older synthetic population) through the hub's engine one record
+//! at a time, as `evaluate` does, and prints what the wrong links, the
+//! missed links and the review tasks look like, grouped by field levels.
 //!
-//! SYNTH_PEOPLE=20000 cargo test --release --test diagnose -- --ignored --nocapture
+//! DIAG_PEOPLE=20000 DIAG_KIND=city cargo test --release --test diagnose -- --ignored --nocapture
 
-use scr_hub::evaluate::{simulate, synthetic};
-use scr_hub::hub::linkage::Linker;
-use scr_hub::matching::{Engine, blocking};
+use scr_hub::evaluate::{Record, city, synthetic};
+use scr_hub::hub::linkage::{Linker, PER_KEY_LIMIT};
+use scr_hub::matching::{CandidateVerdict, Frequencies, Outcome, Subject, blocking};
 use std::collections::HashMap;
 
-#[test]
-#[ignore]
-fn diagnose_synthetic() {
-    let people: usize = std::env::var("SYNTH_PEOPLE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5_000);
-    let s = synthetic::generate(people, synthetic::SEED);
-    let linker = Linker::default();
-    let run = simulate(&s.records, &linker).unwrap();
-    println!(
-        "records {} auto P {:.4} R {:.4} reviews {}",
-        run.records,
-        run.auto.precision(),
-        run.auto.recall(),
-        run.review_tasks
-    );
-    let engine = Engine::default();
-    let mut missed: HashMap<String, (usize, f64)> = HashMap::new();
-    let mut wrong: HashMap<String, (usize, f64)> = HashMap::new();
-    let mut first_of: HashMap<(usize, usize), usize> = HashMap::new();
-    for (i, r) in s.records.iter().enumerate() {
-        let person = s.views[i].person;
-        let cluster = run.customer_of[i];
-        first_of.entry((person, cluster)).or_insert(i);
-        // Against the first record of each other cluster of this person.
-        for (&(p, c), &j) in &first_of {
-            if j >= i {
-                continue;
-            }
-            let same_person = p == person;
-            let same_cluster = c == cluster;
-            if same_person == same_cluster {
-                continue;
-            }
-            let other = &s.records[j].subject;
-            let v = engine.score(
-                0,
-                &r.subject,
-                other,
-                &scr_hub::matching::Frequencies::none(),
-            );
-            let shared = blocking::keys(&r.subject)
-                .iter()
-                .filter(|k| blocking::keys(other).contains(k))
-                .count();
-            let mut pattern: Vec<String> = v
-                .fields
-                .iter()
-                .filter(|f| {
-                    matches!(
-                        f.field,
-                        "given_name"
-                            | "family_name"
-                            | "date_of_birth"
-                            | "address"
-                            | "date_of_birth_or_home"
-                    )
-                })
-                .map(|f| format!("{}:{}", f.field, f.level))
-                .collect();
-            let address: f64 = v
-                .fields
-                .iter()
-                .filter(|f| {
-                    matches!(
-                        f.field,
-                        "uprn"
-                            | "postcode"
-                            | "house_number"
-                            | "street"
-                            | "locality"
-                            | "town"
-                            | "address"
-                    )
-                })
-                .map(|f| f.weight)
-                .sum();
-            pattern.push(format!("addr{:+.0}", address.round()));
-            pattern.push(format!("keys{}", shared.min(3)));
-            if let Some(h) = v.hard_negative {
-                pattern.push(format!("{h:?}"));
-            }
-            let key = pattern.join(" ");
-            let map = if same_person { &mut missed } else { &mut wrong };
-            if same_person && p != person {
-                continue;
-            }
-            let e = map.entry(key).or_insert((0, 0.0));
-            e.0 += 1;
-            e.1 += v.total;
-        }
+fn pattern(v: &CandidateVerdict<usize>) -> String {
+    let mut parts: Vec<String> = v
+        .fields
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.field,
+                "given_name" | "family_name" | "date_of_birth" | "date_of_birth_or_home"
+            ) || f.field.ends_with("_frequency") && !f.field.starts_with("street")
+        })
+        .map(|f| format!("{}:{}", f.field.trim_end_matches("_name"), f.level))
+        .collect();
+    let address: f64 = v
+        .fields
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.field,
+                "uprn"
+                    | "postcode"
+                    | "house_number"
+                    | "street"
+                    | "locality"
+                    | "town"
+                    | "address"
+                    | "street_frequency"
+                    | "postcode_frequency"
+            )
+        })
+        .map(|f| f.weight)
+        .sum();
+    parts.push(format!("addr{:+.0}", address.round()));
+    if let Some(h) = v.hard_negative {
+        parts.push(format!("{h:?}"));
     }
-    for (name, map) in [("missed", &missed), ("wrong", &wrong)] {
-        let mut rows: Vec<_> = map.iter().collect();
+    parts.join(" ")
+}
+
+#[derive(Default)]
+struct Tally(HashMap<String, (usize, f64)>);
+
+impl Tally {
+    fn add(&mut self, key: String, total: f64) {
+        let e = self.0.entry(key).or_insert((0, 0.0));
+        e.0 += 1;
+        e.1 += total;
+    }
+
+    fn print(&self, name: &str, top: usize) {
+        let mut rows: Vec<_> = self.0.iter().collect();
         rows.sort_by_key(|r| std::cmp::Reverse(r.1.0));
         let total: usize = rows.iter().map(|r| r.1.0).sum();
         println!("== {name}: {total}");
-        for (k, (n, sum)) in rows.iter().take(30) {
+        for (k, (n, sum)) in rows.iter().take(top) {
             println!("{n:6} {:7.2}  {k}", sum / *n as f64);
         }
     }
+}
+
+#[test]
+#[ignore]
+fn diagnose() {
+    let env = |k: &str| std::env::var(k).ok();
+    let people: usize = env("DIAG_PEOPLE")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5_000);
+    let records: Vec<Record> = match env("DIAG_KIND").as_deref() {
+        Some("synthetic") => synthetic::generate(people, synthetic::SEED).records,
+        Some("febrl") => {
+            let dir = std::path::Path::new("../shared/data/febrl");
+            let mut all = scr_hub::evaluate::load_febrl(&dir.join("dataset4a.csv")).unwrap();
+            all.extend(scr_hub::evaluate::load_febrl(&dir.join("dataset4b.csv")).unwrap());
+            all
+        }
+        _ => city::generate(people, city::SEED).0.records,
+    };
+    let linker = Linker::default();
+    let engine = linker.engine();
+    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut customer_of: Vec<usize> = Vec::new();
+    let mut customers = 0usize;
+    // The people each customer holds.
+    let mut holds: Vec<Vec<&str>> = Vec::new();
+    let mut freq = Frequencies::none();
+    let (mut wrong, mut missed) = (Tally::default(), Tally::default());
+    let (mut review_same, mut review_other) = (Tally::default(), Tally::default());
+    let mut household = Tally::default();
+    let mut not_found = 0;
+    let subjects: Vec<&Subject> = records.iter().map(|r| &r.subject).collect();
+    for (i, r) in records.iter().enumerate() {
+        let mine = linker.index_subject(&r.subject);
+        let shortlisted = blocking::shortlist(&mine.keys, PER_KEY_LIMIT as usize, |key| {
+            let held = index.get(key).map_or(&[][..], Vec::as_slice);
+            (held.len(), held.iter().copied())
+        });
+        let tagged: Vec<(usize, &Subject)> = shortlisted
+            .iter()
+            .map(|&j| (customer_of[j], subjects[j]))
+            .collect();
+        let d = engine.decide(&r.subject, &tagged, &freq);
+        let known = holds
+            .iter()
+            .position(|people| people.contains(&r.entity.as_str()));
+        let customer = match &d.outcome {
+            Outcome::Link { key, .. } => *key,
+            _ => {
+                customers += 1;
+                holds.push(Vec::new());
+                customers - 1
+            }
+        };
+        match (&d.outcome, known) {
+            (Outcome::Link { key, .. }, _) if !holds[*key].contains(&r.entity.as_str()) => {
+                let v = d.candidates.iter().find(|v| v.key == *key).unwrap();
+                wrong.add(pattern(v), v.total);
+            }
+            (Outcome::Link { .. }, _) => {}
+            (_, Some(c)) => match d.candidates.iter().find(|v| v.key == c) {
+                Some(v) => {
+                    missed.add(pattern(v), v.total);
+                    if v.fields.iter().any(|f| f.level == "household") {
+                        household.add(pattern(v), v.total);
+                        if env("DIAG_SHOW").is_some() {
+                            let j = customer_of.iter().position(|&x| x == c).unwrap();
+                            println!("{:?}\n  {:?}", records[j].subject, r.subject);
+                        }
+                    }
+                }
+                None => not_found += 1,
+            },
+            _ => {}
+        }
+        if let Outcome::Possible(keys) = &d.outcome {
+            for k in keys.iter().take(3) {
+                let v = d.candidates.iter().find(|v| v.key == *k).unwrap();
+                if holds[*k].contains(&r.entity.as_str()) {
+                    review_same.add(pattern(v), v.total);
+                } else {
+                    review_other.add(pattern(v), v.total);
+                }
+            }
+        }
+        holds[customer].push(r.entity.as_str());
+        customer_of.push(customer);
+        freq.apply(&Frequencies::deltas(None, Some(&r.subject)));
+        for key in mine.keys {
+            index.entry(key).or_default().push(i);
+        }
+    }
+    println!(
+        "records {} customers {customers} not found by blocking {not_found}",
+        records.len()
+    );
+    let top = env("DIAG_TOP").and_then(|v| v.parse().ok()).unwrap_or(25);
+    wrong.print("wrong links", top);
+    missed.print("missed links (scored, not linked)", top);
+    review_other.print("review tasks: different people", top);
+    review_same.print("review tasks: one person", top);
+    household.print("one person, kept from review as a household", top);
 }

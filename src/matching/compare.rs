@@ -18,9 +18,11 @@ pub enum Field {
     Street,
     Locality,
     Town,
+    /// The first middle name, where both records hold one.
+    Middle,
 }
 
-pub const FIELD_COUNT: usize = 10;
+pub const FIELD_COUNT: usize = 11;
 
 impl Field {
     pub const ALL: [Field; FIELD_COUNT] = [
@@ -34,6 +36,7 @@ impl Field {
         Field::Street,
         Field::Locality,
         Field::Town,
+        Field::Middle,
     ];
 
     pub fn name(self) -> &'static str {
@@ -48,6 +51,7 @@ impl Field {
             Field::Street => "street",
             Field::Locality => "locality",
             Field::Town => "town",
+            Field::Middle => "middle_name",
         }
     }
 
@@ -81,6 +85,7 @@ impl Field {
             Field::Postcode => &["exact", "near", "disagree"],
             Field::Street => &["exact", "jw_high", "jw_mid", "disagree"],
             Field::Locality | Field::Town => &["exact", "jw_high", "disagree"],
+            Field::Middle => &["exact", "initial", "disagree"],
         }
     }
 
@@ -141,6 +146,20 @@ pub fn compare(a: &Subject, b: &Subject) -> Comparison {
         other => other,
     };
     set(Field::Given, g);
+    // Middle names tell apart brothers both called Mohammed; where the
+    // given name was read through a middle name they say nothing more.
+    let first = |m: &Option<String>| {
+        m.as_deref()
+            .and_then(|m| m.split(' ').next().map(str::to_owned))
+    };
+    if g != Some("middle") {
+        set(
+            Field::Middle,
+            first(&a.middle)
+                .zip(first(&b.middle))
+                .map(|(x, y)| middle(&x, &y)),
+        );
+    }
     set(Field::Family, f);
     set(Field::Dob, both(&a.dob, &b.dob).map(|(x, y)| dob(x, y)));
     set(
@@ -348,6 +367,17 @@ pub fn street(a: &str, b: &str) -> &'static str {
         "jw_high"
     } else if jw >= 0.85 {
         "jw_mid"
+    } else {
+        "disagree"
+    }
+}
+
+/// First middle names: the same, one the other's initial, or not.
+pub fn middle(a: &str, b: &str) -> &'static str {
+    if a == b || nicknames::related(a, b) || super::variants::variants(a, b) {
+        "exact"
+    } else if (a.len() == 1 || b.len() == 1) && a.chars().next() == b.chars().next() {
+        "initial"
     } else {
         "disagree"
     }

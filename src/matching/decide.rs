@@ -9,7 +9,9 @@
 use super::Subject;
 use super::compare::{Field, compare};
 use super::frequency::{self, Frequencies};
-use super::rules::{HardNegative, corroborated, hard_negative};
+use super::rules::{
+    HardNegative, corroborated, hard_negative, identity_corroborated, twins_would_share,
+};
 use super::weights::Weights;
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -41,6 +43,19 @@ pub const ADDRESS_FLOOR: f64 = -8.0;
 /// people with a common name, born years apart, linked on a town and a
 /// street of the same name in another district.
 pub const UNCORROBORATED_MARGIN: f64 = 1.0;
+/// A pair agreeing on at most one of given name, family name and date of
+/// birth scores at most this far below the review threshold.
+pub const HOUSEHOLD_MARGIN: f64 = 0.5;
+
+/// The veto that stands when a customer's records raise two: a certain one
+/// over a possible one.
+fn strongest(a: Option<HardNegative>, b: Option<HardNegative>) -> Option<HardNegative> {
+    match (a, b) {
+        (Some(HardNegative::MaybeTwin), Some(other))
+        | (Some(other), Some(HardNegative::MaybeTwin)) => Some(other),
+        (a, b) => a.or(b),
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldVerdict {
@@ -57,6 +72,9 @@ pub struct CandidateVerdict<K> {
     pub fields: Vec<FieldVerdict>,
     pub total: f64,
     pub hard_negative: Option<HardNegative>,
+    /// Shares the subject's family name, birthday and home: where a twin
+    /// of the subject would be.
+    pub twin_zone: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -168,6 +186,17 @@ impl Engine {
             });
             total = ceiling;
         }
+        // Two of a household agree on their home and at most one of name
+        // and birthday: not worth a steward's time, whatever the home adds.
+        let household = self.review_threshold - HOUSEHOLD_MARGIN;
+        if total > household && !identity_corroborated(&c) {
+            fields.push(FieldVerdict {
+                field: "identity",
+                level: "household",
+                weight: household - total,
+            });
+            total = household;
+        }
         CandidateVerdict {
             key,
             total,
@@ -177,6 +206,7 @@ impl Engine {
             } else {
                 None
             },
+            twin_zone: twins_would_share(&c),
         }
     }
 
@@ -198,24 +228,50 @@ impl Engine {
     ) -> Decision<K> {
         let mut best: HashMap<K, CandidateVerdict<K>> = HashMap::new();
         let mut order: Vec<K> = Vec::new();
+        // Customers one of whose records shows the subject known by a
+        // middle name: a given name another of its records lacks is that.
+        let mut by_middle: std::collections::HashSet<K> = Default::default();
         for (key, other) in candidates {
             let verdict = self.score(key.clone(), subject, other, freq);
+            if verdict
+                .fields
+                .iter()
+                .any(|f| f.field == "given_name" && f.level == "middle")
+            {
+                by_middle.insert(key.clone());
+            }
             match best.get_mut(key) {
                 None => {
                     order.push(key.clone());
                     best.insert(key.clone(), verdict);
                 }
                 Some(kept) => {
-                    let veto = kept.hard_negative.or(verdict.hard_negative);
+                    let veto = strongest(kept.hard_negative, verdict.hard_negative);
+                    let zone = kept.twin_zone || verdict.twin_zone;
                     if verdict.total > kept.total {
                         *kept = verdict;
                     }
                     kept.hard_negative = veto;
+                    kept.twin_zone = zone;
                 }
             }
         }
         let mut verdicts: Vec<CandidateVerdict<K>> =
             order.into_iter().filter_map(|k| best.remove(&k)).collect();
+        for v in &mut verdicts {
+            if v.hard_negative == Some(HardNegative::Twins) && by_middle.contains(&v.key) {
+                v.hard_negative = Some(HardNegative::MaybeTwin);
+            }
+        }
+        // A record that may be a twin's is one only where the hub knows two
+        // people at that birthday and home; with one, it is theirs.
+        if verdicts.iter().filter(|v| v.twin_zone).count() < 2 {
+            for v in &mut verdicts {
+                if v.hard_negative == Some(HardNegative::MaybeTwin) {
+                    v.hard_negative = None;
+                }
+            }
+        }
         // Stable: equal totals keep the order candidates came in.
         verdicts.sort_by(|a, b| b.total.total_cmp(&a.total));
         let linkable = verdicts.iter().find(|v| v.hard_negative.is_none());
@@ -336,12 +392,15 @@ mod tests {
             d.candidates[0].hard_negative,
             Some(HardNegative::ParentChild)
         );
-        // A few years out is a keying error, not a generation.
+        // A few years out at one home: a sister named alike, or a wrong
+        // year; a steward decides.
         let close = SubjectInput {
             dob: "1988-11-20",
             ..amelia()
         };
-        assert_eq!(decide(amelia(), close).candidates[0].hard_negative, None);
+        let d = decide(amelia(), close);
+        assert_eq!(d.candidates[0].hard_negative, Some(HardNegative::Namesakes));
+        assert!(matches!(d.outcome, Outcome::Possible(_)), "{d:?}");
     }
 
     #[test]
@@ -465,12 +524,81 @@ mod tests {
                 .iter()
                 .any(|f| f.level == "uncorroborated")
         );
-        // The same home (UPRN) carries a date keyed wrongly.
+        // At the same home (UPRN) it may be a date keyed wrongly, or a
+        // sister named alike: a steward's question, not a link.
         let mistyped = SubjectInput {
             dob: "1991-01-17",
             ..amelia()
         };
         let d = decide(amelia(), mistyped);
-        assert!(matches!(d.outcome, Outcome::Link { .. }), "{d:?}");
+        assert!(matches!(d.outcome, Outcome::Possible(_)), "{d:?}");
+    }
+}
+
+#[cfg(test)]
+mod twins {
+    use super::*;
+    use crate::matching::SubjectInput;
+
+    fn okafor(given: &'static str) -> Subject {
+        Subject::new(&SubjectInput {
+            given,
+            family: "Okafor",
+            dob: "1984-06-02",
+            address_lines: vec!["14 Harborne Road"],
+            town: "Birmingham",
+            postcode: "B15 3DH",
+            uprn: "100070123456",
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn an_initial_is_the_persons_unless_the_hub_knows_a_twin_there() {
+        let (robert, richard, initial) = (okafor("Robert"), okafor("Richard"), okafor("R"));
+        let engine = Engine::default();
+        let none = Frequencies::none();
+        let alone = engine.decide(&initial, &[(1, &robert)], &none);
+        assert!(
+            matches!(alone.outcome, Outcome::Link { key: 1, .. }),
+            "{alone:?}"
+        );
+        let twins = engine.decide(&initial, &[(1, &robert), (2, &richard)], &none);
+        assert!(matches!(twins.outcome, Outcome::Possible(_)), "{twins:?}");
+    }
+
+    #[test]
+    fn a_household_is_not_worth_a_stewards_time() {
+        let amelia = okafor("Amelia");
+        let husband = Subject::new(&SubjectInput {
+            given: "Chidi",
+            family: "Okafor",
+            dob: "1979-11-30",
+            address_lines: vec!["14 Harborne Road"],
+            town: "Birmingham",
+            postcode: "B15 3DH",
+            uprn: "100070123456",
+            ..Default::default()
+        });
+        let d = Engine::default().decide(&husband, &[(1, &amelia)], &Frequencies::none());
+        assert_eq!(d.outcome, Outcome::New, "{d:?}");
+        // However rare the name they share: the bound holds.
+        let mut freq = Frequencies::none();
+        let mut deltas = Vec::new();
+        for k in 0..2_000 {
+            deltas.push(crate::matching::ValueDelta {
+                field: Field::Family,
+                value: format!("f{k}"),
+                delta: 1,
+            });
+        }
+        deltas.push(crate::matching::ValueDelta {
+            field: Field::Family,
+            value: "okafor".into(),
+            delta: 2,
+        });
+        freq.apply(&deltas);
+        let d = Engine::default().decide(&husband, &[(1, &amelia)], &freq);
+        assert_eq!(d.outcome, Outcome::New, "{d:?}");
     }
 }

@@ -21,8 +21,9 @@ pub const FIELDS: [Field; 4] = [Field::Given, Field::Family, Field::Street, Fiel
 pub const MIN_RECORDS: u64 = 1_000;
 /// The most a rare value adds: a misspelt name is rare as well.
 pub const MAX_RARE: f64 = 3.0;
-/// The most a common value takes away.
-pub const MAX_COMMON: f64 = -5.0;
+/// The most a common value takes away: a common name, born on the same
+/// day, is still rarely someone else.
+pub const MAX_COMMON: f64 = -2.5;
 
 fn slot(field: Field) -> Option<usize> {
     FIELDS.iter().position(|f| *f == field)

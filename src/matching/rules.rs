@@ -12,8 +12,16 @@ use super::{Subject, nicknames};
 pub enum HardNegative {
     /// Same family name, date of birth and address; different given names.
     Twins,
+    /// Same family name, date of birth and address, and a given name that
+    /// may be the other's or a twin's (an initial, a nickname two names
+    /// share, the other's given name as a middle name): a veto only where
+    /// the hub knows two people there (`decide`).
+    MaybeTwin,
     /// Same name and address, dates of birth a generation apart (Sr and Jr).
     ParentChild,
+    /// Same name and address, born in different years less than a
+    /// generation apart: brothers or cousins named alike.
+    Namesakes,
 }
 
 impl HardNegative {
@@ -22,8 +30,14 @@ impl HardNegative {
             HardNegative::Twins => {
                 "hard negative: twins (same family name, date of birth and address, different given names)"
             }
+            HardNegative::MaybeTwin => {
+                "hard negative: may be a twin (same family name, date of birth and address; the given name fits either)"
+            }
             HardNegative::ParentChild => {
                 "hard negative: parent and child (same name and address, different date of birth)"
+            }
+            HardNegative::Namesakes => {
+                "hard negative: namesakes (same name and address, born in different years)"
             }
         }
     }
@@ -59,25 +73,27 @@ pub fn hard_negative(c: &Comparison, a: &Subject, b: &Subject) -> Option<HardNeg
     // look like, wherever each lives now.
     let given = c.level(Field::Given);
     let twins = match given {
-        Some("disagree") => home && !same_given_name(c, a, b),
-        Some("prefix") => home,
-        Some("nickname") => home && ambiguous_nickname(a, b),
-        Some("middle") => !same_given_name(c, a, b),
-        _ => false,
+        Some("disagree") if home && !same_given_name(c, a, b) => Some(HardNegative::Twins),
+        Some("prefix") if home => Some(HardNegative::MaybeTwin),
+        Some("nickname") if home && ambiguous_nickname(a, b) => Some(HardNegative::MaybeTwin),
+        Some("middle") if !same_given_name(c, a, b) => Some(HardNegative::MaybeTwin),
+        _ => None,
     };
-    if same_birthday && twins {
-        return Some(HardNegative::Twins);
+    if same_birthday && twins.is_some() {
+        return twins;
     }
     if !home {
         return None;
     }
-    // A date merely mistyped (swap, one digit, same year) or a few years
-    // out is not a generation apart.
-    if agrees(c, Field::Given)
-        && c.is(Field::Dob, "disagree")
-        && years_apart(a, b) >= GENERATION_YEARS
-    {
-        return Some(HardNegative::ParentChild);
+    // One name at one home, born in different years (beyond a slip): a
+    // parent and child a generation apart, or brothers both named after
+    // their father; a wrong year is the rarer story.
+    if agrees(c, Field::Given) && c.is(Field::Dob, "disagree") {
+        return Some(if years_apart(a, b) >= GENERATION_YEARS {
+            HardNegative::ParentChild
+        } else {
+            HardNegative::Namesakes
+        });
     }
     None
 }
@@ -128,6 +144,35 @@ fn ambiguous_nickname(a: &Subject, b: &Subject) -> bool {
             .any(|f| compare::given(f, name) == "disagree")
     };
     other_formal(x, y) || other_formal(y, x)
+}
+
+/// Whether a pair shares a family name, a birthday (up to a slip) and a
+/// home: where a twin would be.
+pub fn twins_would_share(c: &Comparison) -> bool {
+    agrees(c, Field::Family)
+        && same_address(c)
+        && (c.is(Field::Dob, "exact")
+            || c.is(Field::Dob, "day_month_swap")
+            || c.is(Field::Dob, "one_digit"))
+}
+
+/// Whether the person's identity, beyond where they live, agrees: the
+/// exact date of birth, or at least two of the given name, the family name
+/// and the date of birth (up to a slip). One alone, with a shared home, is
+/// a household: a partner, a sibling, a parent.
+pub fn identity_corroborated(c: &Comparison) -> bool {
+    // A value missing on either side says nothing against. The same exact
+    // birthday at one home is rare enough among housemates (and names are
+    // what keying loses) to stay a steward's question.
+    if c.is(Field::Dob, "exact") {
+        return true;
+    }
+    let against = [
+        c.is(Field::Given, "disagree"),
+        c.is(Field::Family, "disagree"),
+        matches!(c.level(Field::Dob), Some("same_year" | "disagree")),
+    ];
+    against.iter().filter(|a| **a).count() <= 1
 }
 
 /// Whether the date of birth (up to a keying slip) or the home agrees. A
@@ -205,9 +250,9 @@ mod tests {
             assert_eq!(rule(&robert, &other), None, "{other:?}");
         }
         // An initial at one birthday and home may be either twin (Robert,
-        // Richard): a steward decides.
+        // Richard).
         let initial = subject("R", "Okafor", "1984-06-02");
-        assert_eq!(rule(&robert, &initial), Some(HardNegative::Twins));
+        assert_eq!(rule(&robert, &initial), Some(HardNegative::MaybeTwin));
     }
 
     #[test]
@@ -217,7 +262,7 @@ mod tests {
         grace.middle = Some("emma".into());
         grace.postcode = Some("M11AE".into());
         grace.house_number = Some("2".into());
-        assert_eq!(rule(&emma, &grace), Some(HardNegative::Twins));
+        assert_eq!(rule(&emma, &grace), Some(HardNegative::MaybeTwin));
         // Names fully swapped are one person's.
         emma.middle = Some("grace".into());
         assert_eq!(rule(&emma, &grace), None);
@@ -247,7 +292,7 @@ mod tests {
         let emma = subject("Emma", "Okafor", "1984-06-02");
         assert_eq!(
             rule(&emma, &subject("Em", "Okafor", "1984-06-02")),
-            Some(HardNegative::Twins)
+            Some(HardNegative::MaybeTwin)
         );
         let robert = subject("Robert", "Okafor", "1984-06-02");
         assert_eq!(rule(&robert, &subject("Bob", "Okafor", "1984-06-02")), None);
@@ -294,10 +339,10 @@ mod tests {
             rule(&amelia, &subject("Amelia", "Okafor", "1994-06-02")),
             None
         );
-        // Closer than any parent: a mistyped year.
+        // Closer than any parent: a sister named alike, or a wrong year.
         assert_eq!(
             rule(&amelia, &subject("Amelia", "Okafor", "1997-11-20")),
-            None
+            Some(HardNegative::Namesakes)
         );
     }
 }
