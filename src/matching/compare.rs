@@ -146,13 +146,15 @@ pub fn compare(a: &Subject, b: &Subject) -> Comparison {
         other => other,
     };
     set(Field::Given, g);
-    // Middle names tell apart brothers both called Mohammed; where the
-    // given name was read through a middle name they say nothing more.
+    // Middle names tell apart brothers both called Mohammed: they are read
+    // where the given names agree. Where those differ, sisters sharing a
+    // middle name are no evidence of one person; where the given name was
+    // read through a middle name they say nothing more.
     let first = |m: &Option<String>| {
         m.as_deref()
             .and_then(|m| m.split(' ').next().map(str::to_owned))
     };
-    if g != Some("middle") {
+    if !matches!(g, Some("middle" | "disagree")) {
         set(
             Field::Middle,
             first(&a.middle)

@@ -57,7 +57,7 @@ fn link_set(c: &pb::Customer) -> Vec<(String, String)> {
 async fn merge_keeps_the_merged_id_resolving_and_split_undoes_it() {
     let app = spawn_app().await;
     let a = person(&app, "libraries", "L-1", "Margaret", "1950-04-01").await;
-    let b = person(&app, "waste", "W-1", "Maisie", "1950-04-01").await;
+    let b = person(&app, "waste", "W-1", "Beryl", "1950-04-01").await;
     assert_ne!(a, b);
 
     let merged = steward(&app)
@@ -110,7 +110,7 @@ async fn merge_keeps_the_merged_id_resolving_and_split_undoes_it() {
         .unwrap_err();
     assert_eq!(status.code(), Code::FailedPrecondition);
 
-    // Split the waste link back out: a new customer with Maisie's own facts.
+    // Split the waste link back out: a new customer with Beryl's own facts.
     let split = steward(&app)
         .split_customer(authed(
             "steward",
@@ -133,7 +133,7 @@ async fn merge_keeps_the_merged_id_resolving_and_split_undoes_it() {
         [("libraries".to_string(), "L-1".to_string())]
     );
     assert_eq!(link_set(&off), [("waste".to_string(), "W-1".to_string())]);
-    assert_eq!(off.name.unwrap().given, "Maisie");
+    assert_eq!(off.name.unwrap().given, "Beryl");
     assert_eq!(remaining.name.unwrap().given, "Margaret");
     assert_ne!(off.customer_id, a);
 }
