@@ -125,11 +125,21 @@ fn diagnose() {
             (Outcome::Link { key, .. }, _) if !holds[*key].contains(&r.entity.as_str()) => {
                 let v = d.candidates.iter().find(|v| v.key == *key).unwrap();
                 wrong.add(pattern(v), v.total);
+                if env("DIAG_WRONG").is_some() {
+                    for (j, _) in customer_of.iter().enumerate().filter(|(_, x)| **x == *key) {
+                        println!("wrong {:?}", records[j].subject);
+                    }
+                    println!("  {:?}", r.subject);
+                }
             }
             (Outcome::Link { .. }, _) => {}
             (_, Some(c)) => match d.candidates.iter().find(|v| v.key == c) {
                 Some(v) => {
                     missed.add(pattern(v), v.total);
+                    if env("DIAG_TWINS").is_some() && v.hard_negative.is_some() {
+                        let j = customer_of.iter().position(|&x| x == c).unwrap();
+                        println!("vetoed {:?}\n  {:?}", records[j].subject, r.subject);
+                    }
                     if v.fields.iter().any(|f| f.level == "household") {
                         household.add(pattern(v), v.total);
                         if env("DIAG_SHOW").is_some() {
@@ -138,7 +148,13 @@ fn diagnose() {
                         }
                     }
                 }
-                None => not_found += 1,
+                None => {
+                    not_found += 1;
+                    if env("DIAG_SHOW").is_some() {
+                        let j = customer_of.iter().position(|&x| x == c).unwrap();
+                        println!("unfound {:?}\n  {:?}", records[j].subject, r.subject);
+                    }
+                }
             },
             _ => {}
         }

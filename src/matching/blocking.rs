@@ -8,7 +8,7 @@ use std::collections::HashMap;
 /// The version of `keys`. Bump it whenever a key changes: a store whose
 /// keys were made by an older scheme re-makes them from each record's
 /// stored matching form when it opens.
-pub const SCHEME: i64 = 2;
+pub const SCHEME: i64 = 3;
 
 fn initial(s: &str) -> Option<char> {
     s.chars().next()
@@ -64,6 +64,11 @@ pub fn keys(s: &Subject) -> Vec<String> {
         let (x, y) = if a <= b { (a, b) } else { (b, a) };
         keys.push(format!("nn:{x}|{y}"));
     }
+    for i in &initials {
+        // An initial and the exact date: survives a mistyped name sound,
+        // the other name changing and a wrong postcode.
+        keys.extend(dob.map(|d| format!("id:{i}|{d}")));
+    }
     // Date and postcode: survives both names being mistyped.
     keys.extend(
         dob.zip(s.postcode.as_ref())
@@ -75,6 +80,16 @@ pub fn keys(s: &Subject) -> Vec<String> {
         for place in [&s.street, &s.locality].into_iter().flatten() {
             keys.push(format!(
                 "hn:{n}|{}",
+                phonetic::code(&place.replace(' ', ""))
+            ));
+        }
+    }
+    // Given name sound and street (or building/district line): survives a
+    // mistyped family name, a missing date and a wrong postcode.
+    if let Some(g) = given_code(s) {
+        for place in [&s.street, &s.locality].into_iter().flatten() {
+            keys.push(format!(
+                "gs:{g}|{}",
                 phonetic::code(&place.replace(' ', ""))
             ));
         }

@@ -235,16 +235,22 @@ fn weaker_than_middle(level: &str) -> bool {
 }
 
 /// The given names agree through a middle name: one's given name is among
-/// the other's middle names (either way round), or one's given and first
-/// middle name written as one word are the other's given name.
+/// the other's middle names (either way round, up to a nickname or
+/// variant: a slip may be another name, as Michael and Michelle), or one's given and first middle name written as one word are the
+/// other's given name, or its given name ends with the other's.
 fn by_middle_name(a: &Subject, b: &Subject) -> bool {
     let (Some(x), Some(y)) = (a.given.as_deref(), b.given.as_deref()) else {
         return false;
     };
     let among = |middle: &Option<String>, name: &str| {
-        middle
-            .as_deref()
-            .is_some_and(|m| m.split(' ').any(|w| w == name))
+        middle.as_deref().is_some_and(|m| {
+            m.split(' ')
+                .any(|w| matches!(given(w, name), "exact" | "nickname" | "variant"))
+        })
+    };
+    // "Shamimmohammed" for Shamim Mohammed, known as Mohammed.
+    let ends_with = |long: &str, name: &str| {
+        name.len() >= 4 && long.len() >= name.len() + 3 && long.ends_with(name)
     };
     let run_together = |given: &str, middle: &Option<String>, other: &str| {
         middle
@@ -258,6 +264,8 @@ fn by_middle_name(a: &Subject, b: &Subject) -> bool {
         || among(&a.middle, y)
         || run_together(x, &a.middle, y)
         || run_together(y, &b.middle, x)
+        || ends_with(x, y)
+        || ends_with(y, x)
 }
 
 /// Given names. Nicknames rank just below exact: "Bob" for "Robert" is a
@@ -526,6 +534,30 @@ mod tests {
         assert_eq!(
             level(&named("mary", Some("ann")), &named("maryann", None)),
             Some("middle")
+        );
+        // Known by a middle name or its nickname, or by the last of names
+        // run together.
+        let john_christopher = named("john", Some("christopher"));
+        assert_eq!(
+            level(&john_christopher, &named("chris", None)),
+            Some("middle")
+        );
+        assert_eq!(
+            level(&named("megan", Some("olivia")), &named("olivia", None)),
+            Some("middle")
+        );
+        assert_ne!(
+            level(&named("shaun", Some("michael")), &named("michelle", None)),
+            Some("middle")
+        );
+        assert_eq!(
+            level(&named("shamimmohammed", None), &named("mohammed", None)),
+            Some("middle")
+        );
+        // Too short a part to be a name of its own.
+        assert_eq!(
+            level(&named("christopher", None), &named("her", None)),
+            Some("disagree")
         );
         // A nickname stays a nickname; unrelated names stay apart.
         assert_eq!(

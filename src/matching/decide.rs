@@ -10,7 +10,7 @@ use super::Subject;
 use super::compare::{Field, compare};
 use super::frequency::{self, Frequencies};
 use super::rules::{
-    HardNegative, corroborated, hard_negative, identity_corroborated, twins_would_share,
+    HardNegative, corroborated, hard_negative, identity_corroborated, names_hold, twins_would_share,
 };
 use super::weights::Weights;
 use std::collections::HashMap;
@@ -186,6 +186,14 @@ impl Engine {
             });
             total = ceiling;
         }
+        if total > ceiling && !names_hold(&c) {
+            fields.push(FieldVerdict {
+                field: "names",
+                level: "unconfirmed",
+                weight: ceiling - total,
+            });
+            total = ceiling;
+        }
         // Two of a household agree on their home and at most one of name
         // and birthday: not worth a steward's time, whatever the home adds.
         let household = self.review_threshold - HOUSEHOLD_MARGIN;
@@ -228,17 +236,16 @@ impl Engine {
     ) -> Decision<K> {
         let mut best: HashMap<K, CandidateVerdict<K>> = HashMap::new();
         let mut order: Vec<K> = Vec::new();
-        // Customers one of whose records shows the subject known by a
-        // middle name: a given name another of its records lacks is that.
-        let mut by_middle: std::collections::HashSet<K> = Default::default();
+        // Customers one of whose records already goes by the subject's given
+        // name: another record of theirs that reads as a twin's is one more
+        // name of that person.
+        let mut known_as: std::collections::HashSet<K> = Default::default();
         for (key, other) in candidates {
             let verdict = self.score(key.clone(), subject, other, freq);
-            if verdict
-                .fields
-                .iter()
-                .any(|f| f.field == "given_name" && f.level == "middle")
-            {
-                by_middle.insert(key.clone());
+            if verdict.fields.iter().any(|f| {
+                f.field == "given_name" && matches!(f.level, "exact" | "nickname" | "variant")
+            }) {
+                known_as.insert(key.clone());
             }
             match best.get_mut(key) {
                 None => {
@@ -259,7 +266,7 @@ impl Engine {
         let mut verdicts: Vec<CandidateVerdict<K>> =
             order.into_iter().filter_map(|k| best.remove(&k)).collect();
         for v in &mut verdicts {
-            if v.hard_negative == Some(HardNegative::Twins) && by_middle.contains(&v.key) {
+            if v.hard_negative == Some(HardNegative::Twins) && known_as.contains(&v.key) {
                 v.hard_negative = Some(HardNegative::MaybeTwin);
             }
         }
@@ -478,9 +485,13 @@ mod tests {
             family: "Okafor",
             ..Default::default()
         });
+        let unnamed = Subject {
+            given: None,
+            ..same.clone()
+        };
         let d = Engine::default().decide(
             &me,
-            &[(7, &same), (7, &twin), (8, &partial)],
+            &[(7, &unnamed), (7, &twin), (8, &partial)],
             &Frequencies::none(),
         );
         assert_eq!(d.candidates.len(), 2);
@@ -493,6 +504,11 @@ mod tests {
         let d = Engine::default().decide(&me, &[(8, &partial), (9, &same)], &Frequencies::none());
         assert!(matches!(d.outcome, Outcome::Link { key: 9, .. }));
         assert_eq!(d.candidates[0].key, 9);
+        // A customer one of whose records already goes by this name holds
+        // a second name of that person, not a twin, where no other
+        // customer shares the birthday and home.
+        let d = Engine::default().decide(&me, &[(7, &same), (7, &twin)], &Frequencies::none());
+        assert!(matches!(d.outcome, Outcome::Link { key: 7, .. }), "{d:?}");
     }
 
     #[test]

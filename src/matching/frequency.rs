@@ -23,7 +23,7 @@ pub const MIN_RECORDS: u64 = 1_000;
 pub const MAX_RARE: f64 = 3.0;
 /// The most a common value takes away: a common name, born on the same
 /// day, is still rarely someone else.
-pub const MAX_COMMON: f64 = -2.5;
+pub const MAX_COMMON: f64 = -2.0;
 
 fn slot(field: Field) -> Option<usize> {
     FIELDS.iter().position(|f| *f == field)

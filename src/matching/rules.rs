@@ -175,6 +175,18 @@ pub fn identity_corroborated(c: &Comparison) -> bool {
     against.iter().filter(|a| **a).count() <= 1
 }
 
+/// Whether the names are believable without the exact date of birth: a
+/// family name that changed (a marriage) or a given name that only sounds
+/// or starts alike is, with a date that differs too, as often a housemate
+/// or a neighbour as the person.
+pub fn names_hold(c: &Comparison) -> bool {
+    let weak_given = matches!(
+        c.level(Field::Given),
+        Some("jw_mid" | "phonetic" | "prefix" | "disagree")
+    );
+    c.is(Field::Dob, "exact") || !(weak_given || c.is(Field::Family, "disagree"))
+}
+
 /// Whether the date of birth (up to a keying slip) or the home agrees. A
 /// missing date cannot be judged (the hub always has one). The home is the
 /// UPRN, or the house number with the postcode or the street in the same
