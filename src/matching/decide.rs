@@ -570,6 +570,69 @@ mod twins {
     }
 
     #[test]
+    fn a_twin_keyed_next_door_is_still_a_twin() {
+        let next_door = Subject::new(&SubjectInput {
+            given: "Chioma",
+            family: "Okafor",
+            dob: "1984-06-02",
+            address_lines: vec!["16 Harborne Road"],
+            town: "Birmingham",
+            postcode: "B15 3DH",
+            ..Default::default()
+        });
+        let d =
+            Engine::default().decide(&next_door, &[(1, &okafor("Amelia"))], &Frequencies::none());
+        assert_eq!(d.candidates[0].hard_negative, Some(HardNegative::Twins));
+        assert!(!matches!(d.outcome, Outcome::Link { .. }), "{d:?}");
+    }
+
+    #[test]
+    fn two_differences_in_identity_ask_a_steward() {
+        // A new family name with a date a digit out, at one home.
+        let married = Subject::new(&SubjectInput {
+            given: "Amelia",
+            family: "Hughes",
+            dob: "1984-06-03",
+            address_lines: vec!["14 Harborne Road"],
+            town: "Birmingham",
+            postcode: "B15 3DH",
+            uprn: "100070123456",
+            ..Default::default()
+        });
+        let d = Engine::default().decide(&married, &[(1, &okafor("Amelia"))], &Frequencies::none());
+        assert!(!matches!(d.outcome, Outcome::Link { .. }), "{d:?}");
+        assert!(
+            d.candidates[0]
+                .fields
+                .iter()
+                .any(|f| f.level == "unconfirmed")
+        );
+        // Moved, with a date a digit out.
+        let moved = Subject::new(&SubjectInput {
+            given: "Amelia",
+            family: "Okafor",
+            dob: "1984-06-03",
+            address_lines: vec!["3 Pershore Road"],
+            town: "Birmingham",
+            postcode: "B5 7RL",
+            ..Default::default()
+        });
+        let d = Engine::default().decide(&moved, &[(1, &okafor("Amelia"))], &Frequencies::none());
+        assert!(!matches!(d.outcome, Outcome::Link { .. }), "{d:?}");
+        // The exact date carries either story alone.
+        let moved_exact = Subject {
+            dob: Some("19840602".into()),
+            ..moved
+        };
+        let d = Engine::default().decide(
+            &moved_exact,
+            &[(1, &okafor("Amelia"))],
+            &Frequencies::none(),
+        );
+        assert!(matches!(d.outcome, Outcome::Link { .. }), "{d:?}");
+    }
+
+    #[test]
     fn an_initial_is_the_persons_unless_the_hub_knows_a_twin_there() {
         let (robert, richard, initial) = (okafor("Robert"), okafor("Richard"), okafor("R"));
         let engine = Engine::default();

@@ -53,6 +53,14 @@ fn same_address(c: &Comparison) -> bool {
                 || c.is(Field::Street, "jw_high")))
 }
 
+/// One street and postcode, the house number aside: a clearly different
+/// given name there is a twin keyed at the house next door as often as a
+/// slip in the number.
+fn next_door(c: &Comparison) -> bool {
+    c.is(Field::Postcode, "exact")
+        && (c.is(Field::Street, "exact") || c.is(Field::Street, "jw_high"))
+}
+
 pub fn hard_negative(c: &Comparison, a: &Subject, b: &Subject) -> Option<HardNegative> {
     // "Same" here tolerates keying slips: a twin's record with a mistyped
     // surname or date is still a twin, and must not outscore the rule.
@@ -73,7 +81,9 @@ pub fn hard_negative(c: &Comparison, a: &Subject, b: &Subject) -> Option<HardNeg
     // look like, wherever each lives now.
     let given = c.level(Field::Given);
     let twins = match given {
-        Some("disagree") if home && !same_given_name(c, a, b) => Some(HardNegative::Twins),
+        Some("disagree") if (home || next_door(c)) && !same_given_name(c, a, b) => {
+            Some(HardNegative::Twins)
+        }
         Some("prefix") if home => Some(HardNegative::MaybeTwin),
         Some("nickname") if home && ambiguous_nickname(a, b) => Some(HardNegative::MaybeTwin),
         Some("middle") if !same_given_name(c, a, b) => Some(HardNegative::MaybeTwin),
@@ -175,20 +185,23 @@ pub fn identity_corroborated(c: &Comparison) -> bool {
     against.iter().filter(|a| **a).count() <= 1
 }
 
-/// Whether the names are believable without the exact date of birth: a
+/// Whether the names are enough for an automatic link: a weak or wholly
+/// different given name with a different family name never is. A
 /// family name that changed (a marriage) or a given name that only sounds
-/// or starts alike is, with a date that differs too, as often a housemate
-/// or a neighbour as the person.
+/// or starts alike is, with a date that differs too, as often a sibling or
+/// a neighbour as the person.
 pub fn names_hold(c: &Comparison) -> bool {
-    let weak_given = matches!(
-        c.level(Field::Given),
-        Some("jw_mid" | "phonetic" | "prefix" | "disagree")
-    );
-    c.is(Field::Dob, "exact") || !(weak_given || c.is(Field::Family, "disagree"))
+    let given = c.level(Field::Given);
+    let weak_given = matches!(given, Some("jw_mid" | "phonetic" | "prefix" | "disagree"));
+    let family_differs = c.is(Field::Family, "disagree");
+    if weak_given && family_differs {
+        return false;
+    }
+    c.is(Field::Dob, "exact") || !(weak_given || family_differs)
 }
 
-/// Whether the date of birth (up to a keying slip) or the home agrees. A
-/// missing date cannot be judged (the hub always has one). The home is the
+/// Whether the home or the exact date of birth agrees. A missing date
+/// cannot be judged (the hub always has one). The home is the
 /// UPRN, or the house number with the postcode or the street in the same
 /// district; a house number that disagrees is next door, where a parent
 /// or a namesake may live.
@@ -199,7 +212,9 @@ pub fn corroborated(c: &Comparison) -> bool {
         || (house == Some("agree")
             && (c.is(Field::Postcode, "exact") || (c.is(Field::Postcode, "near") && street)))
         || (house.is_none() && c.is(Field::Postcode, "exact") && street);
-    home || !matches!(c.level(Field::Dob), Some("same_year" | "disagree"))
+    // Away from home a slip in the date is a second difference: a
+    // namesake's birthday is as likely.
+    home || c.level(Field::Dob).is_none_or(|d| d == "exact")
 }
 
 /// Present on both sides and graded above "disagree".
