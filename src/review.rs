@@ -1,7 +1,7 @@
 //! The steward's side of linkage: review tasks for possible matches, their
 //! decisions, and the lineage of merges and splits.
 
-use crate::record::{CustomerId, LocalId, SystemCode};
+use crate::record::{CustomerId, LinkRef};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -60,12 +60,6 @@ pub struct ReviewTask {
     pub created_at: DateTime<Utc>,
     pub resolved_by: Option<String>,
     pub resolved_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct LinkRef {
-    pub system: SystemCode,
-    pub local_id: LocalId,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

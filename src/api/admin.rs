@@ -1,7 +1,7 @@
 //! scr.v1.Admin: registering and revoking callers.
 
 use super::auth::caller;
-use super::{convert, into_status, pb};
+use super::{convert, pb};
 use crate::hub::{CallerSource, Hub};
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
@@ -24,16 +24,15 @@ impl pb::admin_server::Admin for AdminApi {
     ) -> Result<Response<pb::RegisterCallerResponse>, Status> {
         let admin = caller(&request)?;
         let pb::RegisterCallerRequest { name, role, system } = request.into_inner();
-        let role = convert::role_from_pb(role).map_err(into_status)?;
+        let role = convert::role_from_pb(role)?;
         let system = match system.trim() {
             "" => None,
-            raw => Some(convert::system_code(raw, "system").map_err(into_status)?),
+            raw => Some(convert::system_code(raw, "system")?),
         };
         let token = self
             .hub
             .register_caller(&admin, &name, role, system)
-            .await
-            .map_err(into_status)?;
+            .await?;
         Ok(Response::new(pb::RegisterCallerResponse {
             name: name.trim().to_owned(),
             token,
@@ -46,7 +45,7 @@ impl pb::admin_server::Admin for AdminApi {
     ) -> Result<Response<pb::ListCallersResponse>, Status> {
         let admin = caller(&request)?;
         let pb::ListCallersRequest {} = request.into_inner();
-        let callers = self.hub.list_callers(&admin).await.map_err(into_status)?;
+        let callers = self.hub.list_callers(&admin).await?;
         Ok(Response::new(pb::ListCallersResponse {
             callers: callers
                 .into_iter()
@@ -74,10 +73,7 @@ impl pb::admin_server::Admin for AdminApi {
     ) -> Result<Response<pb::RevokeCallerResponse>, Status> {
         let admin = caller(&request)?;
         let pb::RevokeCallerRequest { name } = request.into_inner();
-        self.hub
-            .revoke_caller(&admin, name.trim())
-            .await
-            .map_err(into_status)?;
+        self.hub.revoke_caller(&admin, name.trim()).await?;
         Ok(Response::new(pb::RevokeCallerResponse {}))
     }
 }

@@ -4,7 +4,6 @@
 //! identified is put in the request extensions for the handlers. A bearer
 //! token, when sent, wins over the certificate.
 
-use super::into_status;
 use crate::auth::Caller;
 use crate::error::Error;
 use crate::hub::Hub;
@@ -121,7 +120,7 @@ async fn authenticate(hub: &Hub, headers: &http::HeaderMap) -> Result<Caller, St
         .ok_or_else(|| Status::unauthenticated("missing authorization: Bearer token"))?;
     hub.authenticate(token).await.map_err(|e| match e {
         Error::Unauthenticated => Status::unauthenticated("unknown or revoked token"),
-        other => into_status(other),
+        other => Status::from(other),
     })
 }
 

@@ -1,7 +1,7 @@
 //! scr.v1.Consents.
 
 use super::auth::caller;
-use super::{convert, into_status, pb};
+use super::{convert, pb};
 use crate::consent::{ConsentEvent, ConsentScope};
 use crate::error::Error;
 use crate::hub::Hub;
@@ -21,7 +21,7 @@ impl ConsentsApi {
 fn scope_from_pb(raw: i32) -> Result<ConsentScope, Status> {
     match pb::ConsentScope::try_from(raw) {
         Ok(pb::ConsentScope::AddressChanges) => Ok(ConsentScope::AddressChanges),
-        _ => Err(into_status(Error::invalid(
+        _ => Err(Status::from(Error::invalid(
             "scope",
             "must be ADDRESS_CHANGES",
         ))),
@@ -55,15 +55,14 @@ impl ConsentsApi {
     ) -> Result<Response<pb::ConsentRecord>, Status> {
         let caller = caller(&request)?;
         let (customer_id, system, scope, evidence) = request.into_inner();
-        let id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
-        let system = convert::system_code(&system, "system").map_err(into_status)?;
+        let id = convert::customer_id(&customer_id, "customer_id")?;
+        let system = convert::system_code(&system, "system")?;
         let scope = scope_from_pb(scope)?;
-        let evidence = convert::evidence(evidence, &caller.name).map_err(into_status)?;
+        let evidence = convert::evidence(evidence, &caller.name)?;
         let event = self
             .hub
             .record_consent(&caller, &id, system, scope, granted, evidence)
-            .await
-            .map_err(into_status)?;
+            .await?;
         Ok(Response::new(record_to_pb(event)))
     }
 }
@@ -118,14 +117,13 @@ impl pb::consents_server::Consents for ConsentsApi {
             page_size,
             page_token,
         } = request.into_inner();
-        let id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
+        let id = convert::customer_id(&customer_id, "customer_id")?;
         let page_size = usize::try_from(page_size)
-            .map_err(|_| into_status(Error::invalid("page_size", "must not be negative")))?;
+            .map_err(|_| Status::from(Error::invalid("page_size", "must not be negative")))?;
         let list = self
             .hub
             .list_consents(&caller, &id, page_size, &page_token)
-            .await
-            .map_err(into_status)?;
+            .await?;
         Ok(Response::new(pb::ListConsentsResponse {
             in_force: list.in_force.into_iter().map(record_to_pb).collect(),
             history: list.history.into_iter().map(record_to_pb).collect(),

@@ -1,7 +1,7 @@
 //! scr.v1.CustomerRecords.
 
 use super::auth::caller;
-use super::{convert, into_status, pb};
+use super::{convert, pb};
 use crate::error::Error;
 use crate::hub::{ChangeAddress, Hub, ShareWith, SubmitOutcome, SubmitRecord, parse_request_id};
 use crate::record::LocalId;
@@ -30,10 +30,9 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
             request_id,
             minor_basis,
         } = request.into_inner();
-        let minor_basis = convert::minor_basis(minor_basis).map_err(into_status)?;
-        let record = convert::departmental_record(record, "record", self.hub.clock().today())
-            .map_err(into_status)?;
-        let request_id = parse_request_id(&request_id).map_err(into_status)?;
+        let minor_basis = convert::minor_basis(minor_basis)?;
+        let record = convert::departmental_record(record, "record", self.hub.clock().today())?;
+        let request_id = parse_request_id(&request_id)?;
         let result = self
             .hub
             .submit_record(
@@ -44,8 +43,7 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
                     minor_basis,
                 },
             )
-            .await
-            .map_err(into_status)?;
+            .await?;
         let outcome = match result.outcome {
             SubmitOutcome::Linked => pb::MatchOutcome::Linked,
             SubmitOutcome::NewCustomer => pb::MatchOutcome::NewCustomer,
@@ -67,12 +65,8 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
             customer_id,
             purpose,
         } = request.into_inner();
-        let id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
-        let read = self
-            .hub
-            .get_customer(&caller, &id, &purpose)
-            .await
-            .map_err(into_status)?;
+        let id = convert::customer_id(&customer_id, "customer_id")?;
+        let read = self.hub.get_customer(&caller, &id, &purpose).await?;
         Ok(Response::new(convert::customer_to_pb(
             &read.customer_id,
             read.view,
@@ -90,14 +84,13 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
             local_id,
             purpose,
         } = request.into_inner();
-        let system = convert::system_code(&system, "system").map_err(into_status)?;
+        let system = convert::system_code(&system, "system")?;
         let local_id = LocalId::parse(&local_id)
-            .map_err(|e| into_status(crate::error::Error::invalid("local_id", e)))?;
+            .map_err(|e| Status::from(crate::error::Error::invalid("local_id", e)))?;
         let resolved = self
             .hub
             .resolve_link(&caller, &system, &local_id, &purpose)
-            .await
-            .map_err(into_status)?;
+            .await?;
         Ok(Response::new(pb::ResolveLinkResponse {
             customer_id: resolved.customer_id.as_str().to_owned(),
             links: resolved
@@ -121,11 +114,11 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
             evidence,
             request_id,
         } = request.into_inner();
-        let customer_id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
-        let new_address = convert::address(new_address, "new_address").map_err(into_status)?;
+        let customer_id = convert::customer_id(&customer_id, "customer_id")?;
+        let new_address = convert::address(new_address, "new_address")?;
         let effective_date = chrono::NaiveDate::parse_from_str(effective_date.trim(), "%Y-%m-%d")
             .map_err(|_| {
-            into_status(Error::invalid(
+            Status::from(Error::invalid(
                 "effective_date",
                 "must be an ISO 8601 date, YYYY-MM-DD",
             ))
@@ -137,7 +130,7 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
             Some(pb::consent_to_share::Target::Systems(pb::SystemList { systems })) => {
                 use crate::record::limits::CONSENT_SYSTEMS;
                 if systems.len() > CONSENT_SYSTEMS {
-                    return Err(into_status(Error::invalid(
+                    return Err(Status::from(Error::invalid(
                         "consent_to_share.systems.systems",
                         format!("at most {CONSENT_SYSTEMS} systems"),
                     )));
@@ -147,8 +140,7 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
                     let code = convert::system_code(
                         raw,
                         &format!("consent_to_share.systems.systems[{i}]"),
-                    )
-                    .map_err(into_status)?;
+                    )?;
                     // Named twice is one consent, not two rows.
                     if !codes.contains(&code) {
                         codes.push(code);
@@ -163,7 +155,7 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
         };
         let evidence = match (&share, evidence) {
             (ShareWith::Nobody, None) => None,
-            (_, evidence) => Some(convert::evidence(evidence, &caller.name).map_err(into_status)?),
+            (_, evidence) => Some(convert::evidence(evidence, &caller.name)?),
         };
         let result = self
             .hub
@@ -175,11 +167,10 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
                     effective_date,
                     share,
                     evidence,
-                    request_id: parse_request_id(&request_id).map_err(into_status)?,
+                    request_id: parse_request_id(&request_id)?,
                 },
             )
-            .await
-            .map_err(into_status)?;
+            .await?;
         let names = |systems: &[crate::record::SystemCode]| {
             systems.iter().map(|s| s.as_str().to_owned()).collect()
         };

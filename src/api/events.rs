@@ -1,7 +1,7 @@
 //! scr.v1.Events: a subscriber system's stream and durable cursor.
 
 use super::auth::caller;
-use super::{convert, into_status, pb};
+use super::{convert, pb};
 use crate::events::CloudEvent;
 use crate::hub::Hub;
 use std::pin::Pin;
@@ -59,15 +59,11 @@ impl pb::events_server::Events for EventsApi {
             system,
             after_sequence,
         } = request.into_inner();
-        let system = convert::system_code(&system, "system").map_err(into_status)?;
-        let events = self
-            .hub
-            .subscribe(&caller, &system, after_sequence)
-            .await
-            .map_err(into_status)?;
+        let system = convert::system_code(&system, "system")?;
+        let events = self.hub.subscribe(&caller, &system, after_sequence).await?;
         let stream = ReceiverStream::new(events).map(|item| {
             item.map(|e| event_to_pb(CloudEvent::from(&e)))
-                .map_err(into_status)
+                .map_err(Status::from)
         });
         Ok(Response::new(Box::pin(stream)))
     }
@@ -78,11 +74,8 @@ impl pb::events_server::Events for EventsApi {
     ) -> Result<Response<pb::AcknowledgeResponse>, Status> {
         let caller = caller(&request)?;
         let pb::AcknowledgeRequest { system, sequence } = request.into_inner();
-        let system = convert::system_code(&system, "system").map_err(into_status)?;
-        self.hub
-            .acknowledge(&caller, &system, sequence)
-            .await
-            .map_err(into_status)?;
+        let system = convert::system_code(&system, "system")?;
+        self.hub.acknowledge(&caller, &system, sequence).await?;
         Ok(Response::new(pb::AcknowledgeResponse {}))
     }
 }

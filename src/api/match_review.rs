@@ -1,11 +1,12 @@
 //! scr.v1.MatchReview: the steward's queue, merges and splits.
 
 use super::auth::caller;
-use super::{convert, into_status, pb};
+use super::{convert, pb};
 use crate::error::Error;
 use crate::hub::{Hub, ReviewDecision, ReviewItem};
+use crate::record::LinkRef;
 use crate::record::LocalId;
-use crate::review::{LinkRef, QueuePlace, ReviewStatus, ReviewTask};
+use crate::review::{QueuePlace, ReviewStatus, ReviewTask};
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
@@ -81,7 +82,7 @@ fn parse_page_token(token: &str) -> Result<Option<QueuePlace>, Status> {
         })
         .map(Some)
         .ok_or_else(|| {
-            into_status(Error::invalid(
+            Status::from(Error::invalid(
                 "page_token",
                 "is not a token this service issued",
             ))
@@ -104,8 +105,7 @@ impl pb::match_review_server::MatchReview for MatchReviewApi {
         let page = self
             .hub
             .list_review_tasks(&caller, after, page_size.into(), include_resolved)
-            .await
-            .map_err(into_status)?;
+            .await?;
         Ok(Response::new(pb::ListReviewTasksResponse {
             tasks: page.tasks.into_iter().map(item_to_pb).collect(),
             next_page_token: page.next_after.map(place_token).unwrap_or_default(),
@@ -126,20 +126,19 @@ impl pb::match_review_server::MatchReview for MatchReviewApi {
             Ok(pb::ReviewDecision::SamePerson) => ReviewDecision::SamePerson,
             Ok(pb::ReviewDecision::DifferentPeople) => ReviewDecision::DifferentPeople,
             _ => {
-                return Err(into_status(Error::invalid(
+                return Err(Status::from(Error::invalid(
                     "decision",
                     "must be SAME_PERSON or DIFFERENT_PEOPLE",
                 )));
             }
         };
         if task_id.trim().is_empty() {
-            return Err(into_status(Error::invalid("task_id", "is required")));
+            return Err(Status::from(Error::invalid("task_id", "is required")));
         }
         let (task, survivor) = self
             .hub
             .resolve_review_task(&caller, task_id.trim(), decision, &reason)
-            .await
-            .map_err(into_status)?;
+            .await?;
         Ok(Response::new(pb::ResolveReviewTaskResponse {
             task: Some(task_to_pb(task)),
             survivor_id: survivor.map(|s| s.as_str().to_owned()).unwrap_or_default(),
@@ -156,13 +155,12 @@ impl pb::match_review_server::MatchReview for MatchReviewApi {
             merged_id,
             reason,
         } = request.into_inner();
-        let survivor = convert::customer_id(&survivor_id, "survivor_id").map_err(into_status)?;
-        let merged = convert::customer_id(&merged_id, "merged_id").map_err(into_status)?;
+        let survivor = convert::customer_id(&survivor_id, "survivor_id")?;
+        let merged = convert::customer_id(&merged_id, "merged_id")?;
         let customer = self
             .hub
             .merge_customers(&caller, &survivor, &merged, &reason)
-            .await
-            .map_err(into_status)?;
+            .await?;
         Ok(Response::new(pb::MergeCustomersResponse {
             survivor: Some(convert::customer_to_pb(&customer.0, customer.1, None)),
         }))
@@ -178,26 +176,21 @@ impl pb::match_review_server::MatchReview for MatchReviewApi {
             links,
             reason,
         } = request.into_inner();
-        let id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
+        let id = convert::customer_id(&customer_id, "customer_id")?;
         if links.len() > crate::record::limits::SPLIT_LINKS {
-            return Err(into_status(Error::invalid(
+            return Err(Status::from(Error::invalid(
                 "links",
                 format!("at most {} links", crate::record::limits::SPLIT_LINKS),
             )));
         }
         let mut refs = Vec::with_capacity(links.len());
         for (i, pb::LinkRef { system, local_id }) in links.into_iter().enumerate() {
-            let system = convert::system_code(&system, &format!("links[{i}].system"))
-                .map_err(into_status)?;
+            let system = convert::system_code(&system, &format!("links[{i}].system"))?;
             let local_id = LocalId::parse(&local_id)
-                .map_err(|e| into_status(Error::invalid(format!("links[{i}].local_id"), e)))?;
+                .map_err(|e| Status::from(Error::invalid(format!("links[{i}].local_id"), e)))?;
             refs.push(LinkRef { system, local_id });
         }
-        let (remaining, split_off) = self
-            .hub
-            .split_customer(&caller, &id, refs, &reason)
-            .await
-            .map_err(into_status)?;
+        let (remaining, split_off) = self.hub.split_customer(&caller, &id, refs, &reason).await?;
         Ok(Response::new(pb::SplitCustomerResponse {
             remaining: Some(convert::customer_to_pb(&remaining.0, remaining.1, None)),
             split_off: Some(convert::customer_to_pb(&split_off.0, split_off.1, None)),

@@ -18,7 +18,6 @@ mod trace;
 
 pub use auth::AuthLayer;
 pub use screen::{ScreenLayer, screen_message};
-pub use status::into_status;
 pub use trace::TraceLayer;
 
 use crate::hub::Hub;

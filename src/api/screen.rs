@@ -6,7 +6,7 @@
 //! covered, including ones added later; the handlers' parsers then apply
 //! each field's own limit.
 
-use super::{into_status, pb};
+use super::pb;
 use crate::error::Error;
 use crate::record::Violations;
 use crate::record::limits::{screen_list, screen_text};
@@ -129,7 +129,7 @@ fn screen(input: &MessageDescriptor, body: &[u8]) -> Result<(), Status> {
     };
     let mut violations = Violations::default();
     walk(&decoded, "", &mut violations);
-    violations.into_result().map_err(into_status)
+    violations.into_result().map_err(Status::from)
 }
 
 fn walk(message: &DynamicMessage, prefix: &str, violations: &mut Violations) {

@@ -1,7 +1,7 @@
 //! scr.v1.Search and scr.v1.Identity.
 
 use super::auth::caller;
-use super::{convert, into_status, pb};
+use super::{convert, pb};
 use crate::hub::{ClaimResult, Hub, IdentityClaims, SearchRequest};
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
@@ -37,7 +37,7 @@ impl pb::search_server::Search for SearchApi {
             address,
         } = structured.unwrap_or_default();
         let page_size = usize::try_from(page_size).map_err(|_| {
-            into_status(crate::error::Error::invalid(
+            Status::from(crate::error::Error::invalid(
                 "page_size",
                 "must not be negative",
             ))
@@ -57,8 +57,7 @@ impl pb::search_server::Search for SearchApi {
                     purpose,
                 },
             )
-            .await
-            .map_err(into_status)?;
+            .await?;
         Ok(Response::new(pb::SearchCustomersResponse {
             hits: page
                 .hits
@@ -106,7 +105,7 @@ impl pb::identity_server::Identity for IdentityApi {
             customer_id,
             claims,
         } = request.into_inner();
-        let id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
+        let id = convert::customer_id(&customer_id, "customer_id")?;
         let pb::IdentityClaims {
             date_of_birth,
             postcode,
@@ -125,8 +124,7 @@ impl pb::identity_server::Identity for IdentityApi {
                     facts: facts(claimed),
                 },
             )
-            .await
-            .map_err(into_status)?;
+            .await?;
         Ok(Response::new(pb::VerifyIdentityResponse {
             verified: result.verified,
             claims: result
@@ -155,12 +153,11 @@ impl pb::identity_server::Identity for IdentityApi {
             customer_id,
             facts: given,
         } = request.into_inner();
-        let id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
+        let id = convert::customer_id(&customer_id, "customer_id")?;
         let kinds = self
             .hub
             .set_verification_facts(&caller, &id, facts(given))
-            .await
-            .map_err(into_status)?;
+            .await?;
         Ok(Response::new(pb::SetVerificationFactsResponse {
             customer_id: id.as_str().to_owned(),
             kinds,

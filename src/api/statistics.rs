@@ -1,7 +1,7 @@
 //! scr.v1.Statistics: anonymous equalities counts.
 
 use super::auth::caller;
-use super::{into_status, pb};
+use super::pb;
 use crate::hub::Hub;
 use crate::policy::equalities::{ROUND_TO, THRESHOLD};
 use std::sync::Arc;
@@ -25,11 +25,7 @@ impl pb::statistics_server::Statistics for StatisticsApi {
     ) -> Result<Response<pb::EqualitiesCountsResponse>, Status> {
         let caller = caller(&request)?;
         let pb::EqualitiesCountsRequest { by_system } = request.into_inner();
-        let cells = self
-            .hub
-            .equalities_counts(&caller, by_system)
-            .await
-            .map_err(into_status)?;
+        let cells = self.hub.equalities_counts(&caller, by_system).await?;
         Ok(Response::new(pb::EqualitiesCountsResponse {
             cells: cells
                 .into_iter()

@@ -2,7 +2,7 @@
 //! subject's rights.
 
 use super::auth::caller;
-use super::{convert, into_status, pb};
+use super::{convert, pb};
 use crate::error::Error;
 use crate::hub::{Hub, RECTIFIABLE_PATHS, Rectification};
 use crate::record::{BirthDate, CustomerId, Flags, ObjectionScope, Violations};
@@ -32,13 +32,12 @@ impl pb::subject_rights_server::SubjectRights for SubjectRightsApi {
             reason,
             expires_at,
         } = request.into_inner();
-        let id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
-        let expires_at = convert::instant(&expires_at, "expires_at").map_err(into_status)?;
+        let id = convert::customer_id(&customer_id, "customer_id")?;
+        let expires_at = convert::instant(&expires_at, "expires_at")?;
         let grant = self
             .hub
             .grant_need_to_know(&caller, &id, &grantee, &reason, expires_at)
-            .await
-            .map_err(into_status)?;
+            .await?;
         Ok(Response::new(pb::NeedToKnowGrant {
             customer_id: grant.customer_id.as_str().to_owned(),
             grantee: grant.grantee,
@@ -58,12 +57,8 @@ impl pb::subject_rights_server::SubjectRights for SubjectRightsApi {
             customer_id,
             grantee,
         } = request.into_inner();
-        let id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
-        let revoked = self
-            .hub
-            .revoke_need_to_know(&caller, &id, &grantee)
-            .await
-            .map_err(into_status)?;
+        let id = convert::customer_id(&customer_id, "customer_id")?;
+        let revoked = self.hub.revoke_need_to_know(&caller, &id, &grantee).await?;
         Ok(Response::new(pb::RevokeNeedToKnowResponse {
             revoked: revoked as i32,
         }))
@@ -106,11 +101,8 @@ impl pb::subject_rights_server::SubjectRights for SubjectRightsApi {
             customer_id,
             reason,
         } = request.into_inner();
-        let id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
-        self.hub
-            .erase_customer(&caller, &id, &reason)
-            .await
-            .map_err(into_status)?;
+        let id = convert::customer_id(&customer_id, "customer_id")?;
+        self.hub.erase_customer(&caller, &id, &reason).await?;
         Ok(Response::new(pb::EraseCustomerResponse {
             customer_id: id.as_str().to_owned(),
         }))
@@ -122,12 +114,8 @@ impl pb::subject_rights_server::SubjectRights for SubjectRightsApi {
     ) -> Result<Response<pb::ExportSubjectDataResponse>, Status> {
         let caller = caller(&request)?;
         let pb::ExportSubjectDataRequest { customer_id } = request.into_inner();
-        let id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
-        let export = self
-            .hub
-            .export_subject_data(&caller, &id)
-            .await
-            .map_err(into_status)?;
+        let id = convert::customer_id(&customer_id, "customer_id")?;
+        let export = self.hub.export_subject_data(&caller, &id).await?;
         Ok(Response::new(pb::ExportSubjectDataResponse {
             customer_id: export.customer_id.as_str().to_owned(),
             merged_from: export
@@ -144,13 +132,8 @@ impl pb::subject_rights_server::SubjectRights for SubjectRightsApi {
         request: Request<pb::RectifyCustomerRequest>,
     ) -> Result<Response<pb::Customer>, Status> {
         let caller = caller(&request)?;
-        let cmd =
-            rectification(request.into_inner(), self.hub.clock().today()).map_err(into_status)?;
-        let customer = self
-            .hub
-            .rectify_customer(&caller, cmd)
-            .await
-            .map_err(into_status)?;
+        let cmd = rectification(request.into_inner(), self.hub.clock().today())?;
+        let customer = self.hub.rectify_customer(&caller, cmd).await?;
         Ok(Response::new(convert::customer_to_pb(
             &customer.0,
             customer.1,
@@ -168,13 +151,12 @@ impl pb::subject_rights_server::SubjectRights for SubjectRightsApi {
             grounds,
             scope,
         } = request.into_inner();
-        let id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
-        let scope = objection_scope(scope).map_err(into_status)?;
+        let id = convert::customer_id(&customer_id, "customer_id")?;
+        let scope = objection_scope(scope)?;
         let o = self
             .hub
             .record_objection(&caller, &id, scope, &grounds)
-            .await
-            .map_err(into_status)?;
+            .await?;
         Ok(Response::new(pb::Objection {
             customer_id: o.customer_id.as_str().to_owned(),
             scope: objection_scope_to_pb(o.scope).into(),
@@ -191,13 +173,9 @@ impl pb::subject_rights_server::SubjectRights for SubjectRightsApi {
     ) -> Result<Response<pb::WithdrawObjectionResponse>, Status> {
         let caller = caller(&request)?;
         let pb::WithdrawObjectionRequest { customer_id, scope } = request.into_inner();
-        let id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
-        let scope = objection_scope(scope).map_err(into_status)?;
-        let withdrawn = self
-            .hub
-            .withdraw_objection(&caller, &id, scope)
-            .await
-            .map_err(into_status)?;
+        let id = convert::customer_id(&customer_id, "customer_id")?;
+        let scope = objection_scope(scope)?;
+        let withdrawn = self.hub.withdraw_objection(&caller, &id, scope).await?;
         Ok(Response::new(pb::WithdrawObjectionResponse {
             withdrawn: withdrawn as i32,
         }))
@@ -305,12 +283,11 @@ impl SubjectRightsApi {
             customer_id,
             reason,
         } = request.into_inner();
-        let id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
+        let id = convert::customer_id(&customer_id, "customer_id")?;
         let flags = self
             .hub
             .set_processing_restriction(&caller, &id, restricted, &reason)
-            .await
-            .map_err(into_status)?;
+            .await?;
         Ok(Response::new(flags_to_pb(&id, &flags)))
     }
 
@@ -324,12 +301,11 @@ impl SubjectRightsApi {
             customer_id,
             reference,
         } = request.into_inner();
-        let id = convert::customer_id(&customer_id, "customer_id").map_err(into_status)?;
+        let id = convert::customer_id(&customer_id, "customer_id")?;
         let flags = self
             .hub
             .set_legal_hold(&caller, &id, place.then_some(reference.as_str()))
-            .await
-            .map_err(into_status)?;
+            .await?;
         Ok(Response::new(flags_to_pb(&id, &flags)))
     }
 }

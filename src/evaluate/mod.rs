@@ -11,8 +11,8 @@ pub mod synthetic;
 
 use crate::hub::linkage::{Linker, MAX_REVIEW_CANDIDATES, PER_KEY_LIMIT};
 use crate::matching::{Engine, Frequencies, Subject, SubjectInput, Weights, blocking, compare, em};
+use crate::record::LinkRef;
 use crate::record::{CustomerId, LocalId, SystemCode};
-use crate::review::LinkRef;
 use crate::store::CandidateRecord;
 use anyhow::Context;
 use std::collections::HashMap;

@@ -8,8 +8,8 @@ use crate::error::{Error, Result};
 use crate::matching::{Frequencies, ValueDelta};
 use crate::policy::propagation::{EventKind, route};
 use crate::policy::{Action, authorize};
+use crate::record::LinkRef;
 use crate::record::{Customer, CustomerId, LocalId, SystemCode};
-use crate::review::LinkRef;
 use crate::store::{Change, Op};
 use sha2::{Digest, Sha256};
 

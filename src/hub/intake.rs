@@ -5,18 +5,37 @@
 //! I/O, so the hub runs it off the async runtime.
 
 use super::linkage::{LinkOutcome, Linker, MAX_REVIEW_CANDIDATES};
-use super::submit::{SubmitOutcome, SubmitResult};
 use super::{audit_entry, outbox_events};
 use crate::auth::Caller;
 use crate::matching::{Field, Frequencies, Subject, ValueDelta, blocking};
 use crate::policy::may_match_into;
 use crate::policy::minors::Holding;
 use crate::policy::propagation::{EventKind, route};
+use crate::record::LinkRef;
 use crate::record::{Customer, CustomerId, DepartmentalRecord, Flags, Link};
-use crate::review::{CandidateScore, LinkRef, ReviewStatus, ReviewTask};
+use crate::review::{CandidateScore, ReviewStatus, ReviewTask};
 use crate::store::{CandidateRecord, Change, KeyMembers, KeyedCandidates, MatchIndex, Op};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmitOutcome {
+    Linked,
+    NewCustomer,
+    Updated,
+    PossibleMatch,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubmitResult {
+    pub customer_id: CustomerId,
+    pub outcome: SubmitOutcome,
+    /// The review tasks opened (the import counts them; the API does not
+    /// answer them: the steward's queue holds them with their explanation).
+    pub review_task_ids: Vec<String>,
+}
 
 /// A record new to the hub, with its matching index.
 pub(super) struct NewRecord {

@@ -9,8 +9,9 @@ use crate::error::{Error, Result};
 use crate::policy::propagation::{EventKind, route};
 use crate::policy::view::CustomerView;
 use crate::policy::{Action, authorize, may_match_into};
+use crate::record::LinkRef;
 use crate::record::{Customer, CustomerId, PreviousAddress};
-use crate::review::{Lineage, LineageKind, LinkRef};
+use crate::review::{Lineage, LineageKind};
 use crate::store::{Change, Op, StoreError};
 use std::collections::BTreeSet;
 

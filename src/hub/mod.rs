@@ -35,12 +35,13 @@ pub use callers::{CallerSource, ConfiguredCaller};
 pub use consents::ConsentList;
 pub use erase::link_hash;
 pub use export::SubjectExport;
+pub use intake::{SubmitOutcome, SubmitResult};
 pub use read::{ReadCustomer, ResolvedLink};
 pub use rectify::{RECTIFIABLE_PATHS, Rectification};
 pub use retention::RetentionReport;
 pub use review::{ReviewDecision, ReviewItem, ReviewPage};
 pub use search::{SearchHit, SearchPage, SearchRequest};
-pub use submit::{SubmitOutcome, SubmitRecord, SubmitResult};
+pub use submit::SubmitRecord;
 pub use sweep::SweepReport;
 pub use train::{TrainSummary, train_weights};
 pub use verify::{ClaimResult, IdentityClaims, Verification};
@@ -293,7 +294,7 @@ pub fn parse_reason(raw: &str) -> Result<String> {
     parse_text("reason", raw, "a reason is required for this decision")
 }
 
-/// A read of a person must say why (DESIGN: every look is for a stated purpose).
+/// A read of a person must say why (every look is for a stated purpose, and audited with it).
 pub fn parse_purpose(raw: &str) -> Result<String> {
     parse_text(
         "purpose",

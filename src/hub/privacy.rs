@@ -64,11 +64,11 @@ impl Hub {
     ) -> Result<CustomerView> {
         let (supplied, consents, objections): (Vec<_>, Vec<_>, Vec<_>) = match standing {
             Standing::Holder(system) => {
-                let own: Vec<crate::review::LinkRef> = customer
+                let own: Vec<crate::record::LinkRef> = customer
                     .links
                     .iter()
                     .filter(|l| &l.system == system)
-                    .map(|l| crate::review::LinkRef {
+                    .map(|l| crate::record::LinkRef {
                         system: l.system.clone(),
                         local_id: l.local_id.clone(),
                     })

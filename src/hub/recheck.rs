@@ -14,7 +14,7 @@ use super::submit::worth_reading_for;
 use crate::error::Result;
 use crate::matching::{Frequencies, Subject};
 use crate::record::CustomerId;
-use crate::review::LinkRef;
+use crate::record::LinkRef;
 use crate::store::{CandidateRecord, Change, MatchIndex, Op};
 use std::collections::HashSet;
 

@@ -4,10 +4,10 @@
 //! is asked; an update never merges by itself.
 
 use super::Hub;
+use super::intake::{SubmitOutcome, SubmitResult};
 use super::intake::{candidates_for, review_task};
 use super::linkage;
 use super::linkage::{LinkOutcome, MAX_REVIEW_CANDIDATES, PER_KEY_LIMIT};
-use super::submit::{SubmitOutcome, SubmitResult};
 use crate::auth::Caller;
 use crate::error::Result;
 use crate::matching::{Frequencies, Subject};

@@ -8,20 +8,19 @@
 use super::Hub;
 use super::erase::{erased_refusal, link_hash};
 use super::idempotency::{fingerprint, replay};
-use super::intake::{NewRecord, Planner, worth_reading};
+use super::intake::{NewRecord, Planner, SubmitOutcome, SubmitResult, worth_reading};
 use super::linkage::PER_KEY_LIMIT;
 use crate::auth::Caller;
 use crate::error::{Error, Result};
 use crate::matching::{Field, Frequencies, Subject};
 use crate::policy::minors::{self, BasisClaim, Holding};
 use crate::policy::{Action, authorize};
+use crate::record::LinkRef;
 use crate::record::{CustomerId, DepartmentalRecord};
-use crate::review::LinkRef;
 use crate::store::{
     Change, KeyedCandidates, LinkedRecord, MatchIndex, Op, StoreError, StoredRequest,
 };
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone)]
@@ -30,24 +29,6 @@ pub struct SubmitRecord {
     pub request_id: Option<String>,
     /// The lawful exception claimed for a minor, if any.
     pub minor_basis: Option<BasisClaim>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SubmitOutcome {
-    Linked,
-    NewCustomer,
-    Updated,
-    PossibleMatch,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SubmitResult {
-    pub customer_id: CustomerId,
-    pub outcome: SubmitOutcome,
-    /// The review tasks opened (the import counts them; the API does not
-    /// answer them: the steward's queue holds them with their explanation).
-    pub review_task_ids: Vec<String>,
 }
 
 /// A command the policy admits, ready to plan.

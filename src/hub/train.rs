@@ -6,7 +6,7 @@
 use super::linkage::PER_KEY_LIMIT;
 use crate::error::Result;
 use crate::matching::{Field, Subject, Weights, blocking, compare, em};
-use crate::review::LinkRef;
+use crate::record::LinkRef;
 use crate::store::{Change, Op, Store};
 use chrono::{DateTime, Utc};
 

@@ -1,7 +1,8 @@
 //! Identity verification: does what the caller says match the record? The
 //! answer says which claims matched, never what is held. Verification facts
-//! (e.g. a council tax account reference) are kept only as salted, iterated
-//! SHA-256 hashes. Five failed attempts in 15 minutes lock the customer for
+//! (e.g. a council tax account reference) are kept only as argon2id hashes
+//! (`argon2`, a random salt each); hashes from before argon2 (salted,
+//! iterated SHA-256) keep verifying until the fact is next set. Five failed attempts in 15 minutes lock the customer for
 //! verification for 30 minutes; the lockout is audited. The count holds
 //! across replicas: the store records an attempt only if the failures it
 //! was planned on are still all there are.
@@ -14,15 +15,19 @@ use crate::policy::{Action, authorize};
 use crate::record::{CustomerId, Postcode, Violations};
 use crate::search::query::parse_dob;
 use crate::store::{Change, Op, StoreError, VerificationFact};
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::Duration;
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 pub const MAX_FAILURES: i64 = 5;
 pub const FAILURE_WINDOW_MINUTES: i64 = 15;
 pub const LOCKOUT_MINUTES: i64 = 30;
 use crate::record::limits::{FACT_KIND, FACT_VALUE as MAX_FACT_CHARS, FACTS as MAX_FACTS};
-/// Hash rounds: slows a guess at a short reference without slowing a check.
-const HASH_ROUNDS: usize = 10_000;
+/// Rounds of the hashes made before argon2, still read.
+const LEGACY_ROUNDS: usize = 10_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct IdentityClaims {
@@ -70,14 +75,18 @@ impl Hub {
             facts
                 .into_iter()
                 .map(|(kind, value)| {
-                    let salt = hex::encode(rand::random::<[u8; 16]>());
-                    let hash = fact_hash(&salt, &kind, &value);
-                    VerificationFact { kind, salt, hash }
+                    let hash = fact_hash(&kind, &value)?;
+                    // The salt is inside the PHC string.
+                    Ok(VerificationFact {
+                        kind,
+                        salt: String::new(),
+                        hash,
+                    })
                 })
-                .collect::<Vec<_>>()
+                .collect::<Result<Vec<_>>>()
         })
         .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
+        .map_err(|e| Error::Internal(e.to_string()))??;
         let mut change = Change::default();
         change.ops.push(Op::SetVerificationFacts {
             customer_id: customer.id.clone(),
@@ -176,10 +185,7 @@ impl Hub {
                     .map(|(kind, value)| {
                         let result = match held.iter().find(|f| f.kind == kind) {
                             None => ClaimResult::NotHeld,
-                            Some(f) => check(constant_time_eq(
-                                &fact_hash(&f.salt, &kind, &value),
-                                &f.hash,
-                            )),
+                            Some(f) => check(fact_matches(f, &kind, &value)),
                         };
                         (format!("fact:{kind}"), result)
                     })
@@ -342,8 +348,44 @@ fn parse_facts(facts: &[(String, String)], field: &str) -> Result<Vec<(String, S
     Ok(out)
 }
 
-/// Salted, iterated SHA-256 of a fact's folded value, hex.
-fn fact_hash(salt: &str, kind: &str, folded_value: &str) -> String {
+/// Argon2id at OWASP's recommended cost (19 MiB, 2 passes, 1 lane): a
+/// reference of a few characters stays slow to guess from a stolen table.
+fn hasher() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// What is hashed: the kind and the folded value, so that one value held
+/// under two kinds hashes differently.
+fn fact_input(kind: &str, folded_value: &str) -> String {
+    format!("{kind}\0{}", normalise::fold(folded_value))
+}
+
+/// A fact's argon2id hash as a PHC string (algorithm, cost, salt, hash).
+fn fact_hash(kind: &str, folded_value: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    hasher()
+        .hash_password(fact_input(kind, folded_value).as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Error::Internal(format!("hashing a verification fact: {e}")))
+}
+
+/// Whether a claimed value matches a held fact, in constant time: argon2id
+/// for a PHC string, the earlier salted SHA-256 otherwise.
+fn fact_matches(held: &VerificationFact, kind: &str, folded_value: &str) -> bool {
+    if held.hash.starts_with('$') {
+        return PasswordHash::new(&held.hash).is_ok_and(|phc| {
+            hasher()
+                .verify_password(fact_input(kind, folded_value).as_bytes(), &phc)
+                .is_ok()
+        });
+    }
+    let legacy = legacy_hash(&held.salt, kind, folded_value);
+    legacy.as_bytes().ct_eq(held.hash.as_bytes()).into()
+}
+
+/// The salted, iterated SHA-256 (hex) facts were held as before argon2.
+fn legacy_hash(salt: &str, kind: &str, folded_value: &str) -> String {
     let mut digest = Sha256::new()
         .chain_update(salt.as_bytes())
         .chain_update([0])
@@ -351,21 +393,13 @@ fn fact_hash(salt: &str, kind: &str, folded_value: &str) -> String {
         .chain_update([0])
         .chain_update(normalise::fold(folded_value).as_bytes())
         .finalize();
-    for _ in 1..HASH_ROUNDS {
+    for _ in 1..LEGACY_ROUNDS {
         digest = Sha256::new()
             .chain_update(salt.as_bytes())
             .chain_update(digest)
             .finalize();
     }
     hex::encode(digest)
-}
-
-fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 /// A claimed address line matches when, read as the matcher reads
@@ -387,12 +421,44 @@ fn address_matches(claim: &str, lines: &[String]) -> bool {
 mod tests {
     use super::*;
 
+    fn held(kind: &str, salt: &str, hash: String) -> VerificationFact {
+        VerificationFact {
+            kind: kind.into(),
+            salt: salt.into(),
+            hash,
+        }
+    }
+
     #[test]
-    fn facts_hash_folded_and_salted() {
-        let a = fact_hash("salt1", "council_tax_account", "ct123456");
-        assert_eq!(a, fact_hash("salt1", "council_tax_account", "CT-1234 56"));
-        assert_ne!(a, fact_hash("salt2", "council_tax_account", "ct123456"));
-        assert_ne!(a, fact_hash("salt1", "council_tax_account", "ct123457"));
+    fn facts_hash_with_argon2id_folded_and_salted() {
+        let kind = "council_tax_account";
+        let a = fact_hash(kind, "ct123456").unwrap();
+        assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{a}");
+        // A fresh salt each time, yet both verify.
+        let b = fact_hash(kind, "ct123456").unwrap();
+        assert_ne!(a, b);
+        let fact = held(kind, "", a);
+        assert!(fact_matches(&fact, kind, "CT-1234 56"));
+        assert!(fact_matches(&held(kind, "", b), kind, "ct123456"));
+        assert!(!fact_matches(&fact, kind, "ct123457"));
+        // The kind is part of what is hashed.
+        assert!(!fact_matches(&fact, "housing_tenancy", "ct123456"));
+    }
+
+    #[test]
+    fn facts_hashed_before_argon2_still_verify() {
+        let kind = "council_tax_account";
+        let fact = held(kind, "salt1", legacy_hash("salt1", kind, "ct123456"));
+        assert!(fact_matches(&fact, kind, "CT-1234 56"));
+        assert!(!fact_matches(&fact, kind, "ct123457"));
+        let other_salt = held(kind, "salt2", fact.hash.clone());
+        assert!(!fact_matches(&other_salt, kind, "ct123456"));
+        // A damaged PHC string matches nothing.
+        assert!(!fact_matches(
+            &held(kind, "", "$argon2id$junk".into()),
+            kind,
+            "ct123456"
+        ));
     }
 
     #[test]

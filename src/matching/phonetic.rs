@@ -1,6 +1,27 @@
-//! A phonetic code for names, in the spirit of NYSIIS: names that sound
-//! alike ("Smith"/"Smyth", "Catherine"/"Kathryn") get one code, so a
-//! spelling variant still shares a blocking key and scores as phonetic.
+//! The project's own phonetic code for names ("scr-phonetic", version 1),
+//! in the spirit of NYSIIS: names that sound alike ("Smith"/"Smyth",
+//! "Catherine"/"Kathryn") get one code, so a spelling variant still shares
+//! a blocking key and scores as phonetic. Its own rather than a crate's:
+//! it is tuned to British spellings (Mac/Mc, silent gh, -ie/-ee endings,
+//! a plural s) and its codes are stored in every blocking key, so it must
+//! not change under the hub with a dependency update.
+//!
+//! The scheme, on the ASCII letters of a folded word, upper-cased:
+//! 1. one prefix rewritten: MAC→MCC, KN→NN, K→C, PH/PF→FF, SCH→SSS, WR→RR;
+//! 2. a trailing S dropped (not SS, words over 3 letters), then one ending
+//!    rewritten: EE/IE→Y, DT/RT/RD/NT/ND→D;
+//! 3. the first letter kept; then EV→AF, every vowel→A, KN→N, SCH→SSS,
+//!    PH→FF, GH not before a vowel silent, Q→G, Z→S, M→N, K→C, Y→A, H
+//!    silent unless between vowels, W after a vowel silent; a letter
+//!    repeating the last one written is dropped;
+//! 4. trailing S and A dropped; at most 6 letters.
+//!
+//! `VERSION` names this scheme. Changing any code changes stored keys:
+//! bump `VERSION` and `blocking::SCHEME` together (stores re-key on open);
+//! the pinned codes in the tests fail until both are bumped.
+
+/// The version of this scheme; blocking keys are made from its codes.
+pub const VERSION: u32 = 1;
 
 /// The code of a folded (lower-case a-z) word; empty for an empty word.
 /// Codes are at most `MAX_LEN` letters: longer tails add noise, not
@@ -128,6 +149,32 @@ mod tests {
         for (a, b) in [("smith", "jones"), ("robert", "richard"), ("ann", "alan")] {
             assert_ne!(code(a), code(b), "{a} {b}");
         }
+    }
+
+    /// Codes as stored in blocking keys: a change here is a new scheme.
+    #[test]
+    fn codes_are_pinned_to_the_version_and_key_scheme() {
+        let pinned = [
+            ("smith", "SNAT"),
+            ("okonkwo", "OCANCW"),
+            ("macdonald", "MCDANA"),
+            ("catherine", "CATARA"),
+            ("leigh", "L"),
+            ("hughes", "HAG"),
+            ("mohammed", "MAHANA"),
+            ("siobhan", "SABAN"),
+        ];
+        let got: Vec<(&str, String)> = pinned.iter().map(|(w, _)| (*w, code(w))).collect();
+        let want: Vec<(&str, String)> = pinned.iter().map(|(w, c)| (*w, c.to_string())).collect();
+        assert_eq!(
+            got, want,
+            "phonetic codes changed: bump VERSION and blocking::SCHEME"
+        );
+        assert_eq!(
+            (super::VERSION, crate::matching::blocking::SCHEME),
+            (1, 3),
+            "update the pinned codes with the versions"
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The role table of DESIGN.md as one function: what each role may ask
+//! The role table (docs/api.md) as one function: what each role may ask
 //! for at all. Whether a caller may see the customer it names is
 //! `view::standing`, asked after this.
 

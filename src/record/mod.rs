@@ -21,54 +21,13 @@ pub use postcode::{Postcode, is_outward};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// One invalid field of a request, named by its path in the API
-/// (e.g. `record.address.postcode`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldViolation {
-    pub field: String,
-    pub description: String,
-}
+pub use crate::error::{FieldViolation, Violations};
 
-impl FieldViolation {
-    pub fn new(field: impl Into<String>, description: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            description: description.into(),
-        }
-    }
-}
-
-/// Collects violations so one answer names every bad field, not just the first.
-#[derive(Debug, Default)]
-pub struct Violations(Vec<FieldViolation>);
-
-impl Violations {
-    /// Keeps `Ok` values; records an `Err` against `field`.
-    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
-        match result {
-            Ok(value) => Some(value),
-            Err(description) => {
-                self.0.push(FieldViolation::new(field, description));
-                None
-            }
-        }
-    }
-
-    pub fn push(&mut self, field: &str, description: impl Into<String>) {
-        self.0.push(FieldViolation::new(field, description));
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn into_result(self) -> Result<(), crate::error::Error> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(crate::error::Error::InvalidArgument(self.0))
-        }
-    }
+/// A departmental ID: which system, and its own ID there.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LinkRef {
+    pub system: SystemCode,
+    pub local_id: LocalId,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -347,33 +347,3 @@ pub fn doc_of(source: &SearchSource) -> Option<SearchDoc> {
     doc.restricted = !crate::policy::view::open_to_all_staff(&customer.flags);
     Some(doc)
 }
-
-/// One customer's search document read customer by customer (a load and a
-/// link lookup per link): the reference `search_sources` + `doc_of` are
-/// held to in tests. `None` when it should not be found.
-pub async fn load_doc(store: &dyn Store, id: &CustomerId) -> StoreResult<Option<SearchDoc>> {
-    let Some(customer) = store.load_customer(id).await? else {
-        return Ok(None);
-    };
-    if customer.merged_into.is_some() {
-        return Ok(None);
-    }
-    let mut others: Vec<Person> = Vec::new();
-    for link in &customer.links {
-        if let Some(linked) = store.find_link(&link.system, &link.local_id).await?
-            && linked.customer_id == customer.id
-            && linked.record.person != customer.person
-        {
-            others.push(linked.record.person);
-        }
-    }
-    let previous: Vec<&Address> = customer
-        .previous_addresses
-        .iter()
-        .map(|p| &p.address)
-        .collect();
-    let others: Vec<&Person> = others.iter().collect();
-    let mut doc = SearchDoc::new(&customer.id, &customer.person, &previous, &others);
-    doc.restricted = !crate::policy::view::open_to_all_staff(&customer.flags);
-    Ok(Some(doc))
-}

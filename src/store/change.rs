@@ -2,10 +2,11 @@
 //! its audit entries and outbox events, written together or not at all.
 
 use crate::auth::Role;
+use crate::record::LinkRef;
 use crate::record::{
     Customer, CustomerId, DepartmentalRecord, Flags, Link, NeedToKnowGrant, Person, PreviousAddress,
 };
-use crate::review::{Lineage, LinkRef, ReviewStatus, ReviewTask};
+use crate::review::{Lineage, ReviewStatus, ReviewTask};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Default)]
@@ -190,6 +191,32 @@ pub enum Op {
 }
 
 impl Op {
+    /// When the op happened, where it says (from the hub's clock).
+    pub fn at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Op::InsertCustomer { customer } => Some(customer.updated_at),
+            Op::InsertLink { link, .. } => Some(link.linked_at),
+            Op::UpdateCustomer { at, .. }
+            | Op::TouchCustomer { at, .. }
+            | Op::UpdateLinkRecord { at, .. }
+            | Op::MarkMerged { at, .. }
+            | Op::ResolveReviewTask { at, .. }
+            | Op::RetargetReviewTasks { at, .. }
+            | Op::InsertDistinctPair { at, .. }
+            | Op::EraseCustomer { at, .. }
+            | Op::RevokeGrants { at, .. }
+            | Op::WithdrawObjections { at, .. }
+            | Op::SaveWeights { at, .. }
+            | Op::SetVerificationFacts { at, .. }
+            | Op::ExpectVerificationState { at, .. }
+            | Op::RecordVerificationAttempt { at, .. }
+            | Op::LockVerification { at, .. }
+            | Op::RevokeCaller { at, .. }
+            | Op::SaveRequest { at, .. } => Some(*at),
+            _ => None,
+        }
+    }
+
     /// The customer whose searchable facts this op changes, if any. The
     /// store writes an internal outbox row (system `''`) naming it, so the
     /// search indexer hears of every such change; subscribers never see
@@ -239,6 +266,17 @@ impl Op {
 
 impl Change {
     /// Every customer the ops change (see `Op::changed_customer`), once each.
+    /// When the change happened: the latest time its ops, audit entries
+    /// and events state (all from the hub's injected clock); the store
+    /// stamps its internal rows with it rather than reading a clock of
+    /// its own.
+    pub fn occurred_at(&self) -> Option<DateTime<Utc>> {
+        let ops = self.ops.iter().filter_map(Op::at);
+        let audit = self.audit.iter().map(|a| a.at);
+        let events = self.events.iter().map(|e| e.at);
+        ops.chain(audit).chain(events).max()
+    }
+
     pub fn changed_customers(&self) -> Vec<CustomerId> {
         // A set as well as the list: a batched change names thousands.
         let mut ids: Vec<CustomerId> = Vec::new();

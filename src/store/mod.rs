@@ -1,5 +1,5 @@
 //! Persistence. The `Store` trait is what the hub sees; `sqlite` and
-//! `postgres` implement it with one shared body of SQL (`sql.rs`), and this
+//! `postgres` implement it with one shared body of SQL (`sql/`), and this
 //! module is the only one that names sqlx.
 
 mod change;
@@ -24,8 +24,9 @@ pub use traced::TracedStore;
 
 use crate::auth::Caller;
 use crate::error::Error;
+use crate::record::LinkRef;
 use crate::record::{Customer, CustomerId, DepartmentalRecord, Link, LocalId, SystemCode};
-use crate::review::{Lineage, LinkRef, ReviewTask};
+use crate::review::{Lineage, ReviewTask};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -123,17 +124,8 @@ pub trait Store: Send + Sync + 'static {
     /// the links counted.
     async fn recount_values(&self) -> StoreResult<usize>;
 
-    /// Departmental records sharing any blocking key. A key held by more
-    /// than `per_key_limit` records is too common to tell anyone apart and
-    /// is skipped.
-    async fn candidates(
-        &self,
-        keys: &[String],
-        per_key_limit: i64,
-    ) -> StoreResult<Vec<CandidateRecord>>;
-
     /// The links of many departmental IDs at once (those that exist).
-    async fn find_links(&self, ids: &[crate::review::LinkRef]) -> StoreResult<Vec<LinkedRecord>>;
+    async fn find_links(&self, ids: &[crate::record::LinkRef]) -> StoreResult<Vec<LinkedRecord>>;
 
     /// Who holds each key, from the key index alone: each key's count
     /// (capped at `per_key_limit + 1`) and, for keys within the limit,
@@ -144,7 +136,7 @@ pub trait Store: Send + Sync + 'static {
     /// The matching form of the given departmental records (those linked).
     async fn candidate_records(
         &self,
-        links: &[crate::review::LinkRef],
+        links: &[crate::record::LinkRef],
     ) -> StoreResult<Vec<CandidateRecord>>;
 
     /// `find_request` for many request IDs of one scope: (request ID, answer).

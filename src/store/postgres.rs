@@ -110,7 +110,7 @@ impl PostgresStore {
     async fn rows_by_links<O>(
         &self,
         by: &super::sql::ByLinks,
-        ids: &[crate::review::LinkRef],
+        ids: &[crate::record::LinkRef],
     ) -> super::StoreResult<Vec<O>>
     where
         O: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,

@@ -4,49 +4,8 @@
 use super::rows::{corrupt, customer_id};
 use super::{AuditEntry, AuditHead, StoreResult, StoredAudit};
 use crate::auth::Role;
-use crate::record::{Flags, NeedToKnowGrant};
+use crate::record::NeedToKnowGrant;
 use chrono::{DateTime, Utc};
-
-/// The flag columns of `customers`; the bases are stored as JSON.
-pub fn flags(
-    minor_basis: Option<&str>,
-    processing_restricted: bool,
-    legal_hold: Option<&str>,
-) -> StoreResult<Flags> {
-    Ok(Flags {
-        minor_basis: minor_basis
-            .map(serde_json::from_str)
-            .transpose()
-            .map_err(|_| corrupt("minor basis"))?,
-        processing_restricted,
-        legal_hold: legal_hold
-            .map(serde_json::from_str)
-            .transpose()
-            .map_err(|_| corrupt("legal hold"))?,
-    })
-}
-
-/// The flag columns to write: (minor_basis, processing_restricted, legal_hold).
-pub fn flag_columns(flags: &Flags) -> StoreResult<(Option<String>, bool, Option<String>)> {
-    let json = |v: Option<String>| v;
-    Ok((
-        json(
-            flags
-                .minor_basis
-                .as_ref()
-                .map(super::rows::json)
-                .transpose()?,
-        ),
-        flags.processing_restricted,
-        json(
-            flags
-                .legal_hold
-                .as_ref()
-                .map(super::rows::json)
-                .transpose()?,
-        ),
-    ))
-}
 
 #[derive(sqlx::FromRow)]
 pub struct GrantRow {

@@ -4,11 +4,12 @@
 use super::CandidateRecord;
 use super::{LinkedRecord, RegisteredCaller, StoreError, StoreResult};
 use crate::auth::{Caller, Role};
+use crate::record::LinkRef;
 use crate::record::{
-    Address, BirthDate, Customer, CustomerId, DepartmentalRecord, Gender, Link, LocalId, Person,
-    PersonName, Postcode, PreviousAddress, SystemCode, Uprn,
+    Address, BirthDate, Customer, CustomerId, DepartmentalRecord, Flags, Gender, Link, LocalId,
+    Person, PersonName, Postcode, PreviousAddress, SystemCode, Uprn,
 };
-use crate::review::{Lineage, LineageKind, LinkRef, ReviewStatus, ReviewTask};
+use crate::review::{Lineage, LineageKind, ReviewStatus, ReviewTask};
 use chrono::{DateTime, NaiveDate, Utc};
 
 pub(super) fn corrupt(what: &str) -> StoreError {
@@ -86,7 +87,7 @@ impl CustomerRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             merged_into: self.merged_into.as_deref().map(customer_id).transpose()?,
-            flags: super::privacy_rows::flags(
+            flags: flags(
                 self.minor_basis.as_deref(),
                 self.processing_restricted,
                 self.legal_hold.as_deref(),
@@ -243,7 +244,7 @@ impl CandidateRow {
     pub fn into_candidate(self) -> StoreResult<CandidateRecord> {
         Ok(CandidateRecord {
             customer_id: customer_id(&self.customer_id)?,
-            flags: super::privacy_rows::flags(
+            flags: flags(
                 self.minor_basis.as_deref(),
                 self.processing_restricted,
                 self.legal_hold.as_deref(),
@@ -371,4 +372,32 @@ impl EventRow {
             at: self.occurred_at,
         })
     }
+}
+
+/// The flag columns of `customers`; the bases are stored as JSON.
+pub fn flags(
+    minor_basis: Option<&str>,
+    processing_restricted: bool,
+    legal_hold: Option<&str>,
+) -> StoreResult<Flags> {
+    Ok(Flags {
+        minor_basis: minor_basis
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|_| corrupt("minor basis"))?,
+        processing_restricted,
+        legal_hold: legal_hold
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|_| corrupt("legal hold"))?,
+    })
+}
+
+/// The flag columns to write: (minor_basis, processing_restricted, legal_hold).
+pub fn flag_columns(flags: &Flags) -> StoreResult<(Option<String>, bool, Option<String>)> {
+    Ok((
+        flags.minor_basis.as_ref().map(json).transpose()?,
+        flags.processing_restricted,
+        flags.legal_hold.as_ref().map(json).transpose()?,
+    ))
 }

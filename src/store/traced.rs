@@ -54,17 +54,8 @@ impl Store for TracedStore {
         self.inner.find_link(system, local_id).await
     }
 
-    #[instrument(name = "store.candidates", skip_all, fields(db.system.name = self.system, keys = keys.len()))]
-    async fn candidates(
-        &self,
-        keys: &[String],
-        per_key_limit: i64,
-    ) -> StoreResult<Vec<CandidateRecord>> {
-        self.inner.candidates(keys, per_key_limit).await
-    }
-
     #[instrument(name = "store.find_links", skip_all, fields(db.system.name = self.system, ids = ids.len()))]
-    async fn find_links(&self, ids: &[crate::review::LinkRef]) -> StoreResult<Vec<LinkedRecord>> {
+    async fn find_links(&self, ids: &[crate::record::LinkRef]) -> StoreResult<Vec<LinkedRecord>> {
         self.inner.find_links(ids).await
     }
 
@@ -76,7 +67,7 @@ impl Store for TracedStore {
     #[instrument(name = "store.candidate_records", skip_all, fields(db.system.name = self.system, links = links.len()))]
     async fn candidate_records(
         &self,
-        links: &[crate::review::LinkRef],
+        links: &[crate::record::LinkRef],
     ) -> StoreResult<Vec<CandidateRecord>> {
         self.inner.candidate_records(links).await
     }

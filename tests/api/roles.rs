@@ -1,4 +1,4 @@
-//! The role table of DESIGN.md and the README, checked over gRPC: every
+//! The role table (docs/api.md, "The API at a glance"), checked over gRPC: every
 //! role calls every RPC of every service. An allowed call may still fail
 //! (NOT_FOUND, FAILED_PRECONDITION... on a dummy request); a forbidden one
 //! must be PERMISSION_DENIED, and nothing may be UNAUTHENTICATED.

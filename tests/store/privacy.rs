@@ -401,9 +401,10 @@ async fn erasure_leaves_only_the_tombstone(store: Arc<dyn Store>) {
     );
     assert!(
         store
-            .candidates(&["k".into()], 10)
+            .key_members(&["k".into()], 10)
             .await
             .unwrap()
+            .links
             .is_empty()
     );
     assert_eq!(

@@ -5,8 +5,8 @@
 use chrono::{DateTime, TimeZone, Utc};
 use scr_hub::record::*;
 use scr_hub::search::SearchDoc;
-use scr_hub::search::indexer::{doc_of, load_doc};
-use scr_hub::store::{Change, CustomerPage, MatchIndex, Op, Store};
+use scr_hub::search::indexer::doc_of;
+use scr_hub::store::{Change, CustomerPage, MatchIndex, Op, Store, StoreResult};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -230,4 +230,34 @@ async fn search_sources_match_the_per_customer_documents(store: Arc<dyn Store>) 
             .unwrap()
             .is_empty()
     );
+}
+
+/// One customer's search document read customer by customer (a load and a
+/// link lookup per link): the reference `search_sources` + `doc_of` are
+/// held to. `None` when it should not be found.
+async fn load_doc(store: &dyn Store, id: &CustomerId) -> StoreResult<Option<SearchDoc>> {
+    let Some(customer) = store.load_customer(id).await? else {
+        return Ok(None);
+    };
+    if customer.merged_into.is_some() {
+        return Ok(None);
+    }
+    let mut others: Vec<Person> = Vec::new();
+    for link in &customer.links {
+        if let Some(linked) = store.find_link(&link.system, &link.local_id).await?
+            && linked.customer_id == customer.id
+            && linked.record.person != customer.person
+        {
+            others.push(linked.record.person);
+        }
+    }
+    let previous: Vec<&Address> = customer
+        .previous_addresses
+        .iter()
+        .map(|p| &p.address)
+        .collect();
+    let others: Vec<&Person> = others.iter().collect();
+    let mut doc = SearchDoc::new(&customer.id, &customer.person, &previous, &others);
+    doc.restricted = !scr_hub::policy::view::open_to_all_staff(&customer.flags);
+    Ok(Some(doc))
 }

@@ -94,7 +94,7 @@ macro_rules! impl_bulk {
                     for customer in chunk {
                         let p = &customer.person;
                         let (basis, processing, hold) =
-                            $crate::store::privacy_rows::flag_columns(&customer.flags)?;
+                            $crate::store::rows::flag_columns(&customer.flags)?;
                         query = query
                             .bind(customer.id.as_str())
                             .bind(&p.name.given)

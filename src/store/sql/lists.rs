@@ -72,7 +72,7 @@ pub(crate) struct ByLinks {
 }
 
 /// Departmental IDs sorted, each once, as (system, local ID).
-pub(crate) fn distinct_links(ids: &[crate::review::LinkRef]) -> Vec<(&str, &str)> {
+pub(crate) fn distinct_links(ids: &[crate::record::LinkRef]) -> Vec<(&str, &str)> {
     let mut pairs: Vec<(&str, &str)> = ids
         .iter()
         .map(|id| (id.system.as_str(), id.local_id.as_str()))

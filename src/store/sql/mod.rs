@@ -81,17 +81,9 @@ macro_rules! impl_store {
                 self.read_link(system, local_id).await
             }
 
-            async fn candidates(
-                &self,
-                keys: &[String],
-                per_key_limit: i64,
-            ) -> $crate::store::StoreResult<Vec<$crate::store::CandidateRecord>> {
-                self.read_candidates(keys, per_key_limit).await
-            }
-
             async fn find_links(
                 &self,
-                ids: &[$crate::review::LinkRef],
+                ids: &[$crate::record::LinkRef],
             ) -> $crate::store::StoreResult<Vec<$crate::store::LinkedRecord>> {
                 self.read_links(ids).await
             }
@@ -106,7 +98,7 @@ macro_rules! impl_store {
 
             async fn candidate_records(
                 &self,
-                links: &[$crate::review::LinkRef],
+                links: &[$crate::record::LinkRef],
             ) -> $crate::store::StoreResult<Vec<$crate::store::CandidateRecord>> {
                 self.read_candidate_records(links).await
             }
@@ -177,7 +169,7 @@ macro_rules! impl_store {
 
             async fn match_records(
                 &self,
-                after: Option<&$crate::review::LinkRef>,
+                after: Option<&$crate::record::LinkRef>,
                 limit: i64,
             ) -> $crate::store::StoreResult<Vec<$crate::store::CandidateRecord>> {
                 self.read_match_records(after, limit).await
@@ -439,7 +431,8 @@ macro_rules! impl_store {
                 // customers changed; subscribers and dispatchers skip them.
                 // Many rows to a statement: a batched change (bulk load)
                 // names thousands of customers.
-                let now = chrono::Utc::now();
+                // Every change naming a customer carries its time.
+                let now = change.occurred_at().unwrap_or_default();
                 for chunk in changed.chunks(500) {
                     let values: Vec<String> = (0..chunk.len())
                         .map(|k| format!("({}, '', 'customer_changed', '{{}}')", Self::params(3 * k + 1, 3)))

@@ -13,7 +13,7 @@ macro_rules! impl_privacy {
                 match op {
                     Op::SetFlags { id, flags } => {
                         let (basis, processing, hold) =
-                            $crate::store::privacy_rows::flag_columns(flags)?;
+                            $crate::store::rows::flag_columns(flags)?;
                         let updated = sqlx::query(
                             "UPDATE customers SET minor_basis = $1, processing_restricted = $2, \
                              legal_hold = $3 WHERE id = $4",

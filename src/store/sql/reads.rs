@@ -20,68 +20,9 @@ macro_rules! impl_reads {
                 row.map(|r| r.into_linked_record()).transpose()
             }
 
-            async fn read_candidates(
-                &self,
-                keys: &[String],
-                per_key_limit: i64,
-            ) -> $crate::store::StoreResult<Vec<$crate::store::CandidateRecord>> {
-                use $crate::store::rows::CandidateRow;
-                if keys.is_empty() {
-                    return Ok(Vec::new());
-                }
-                // First how many records share each key (counting no
-                // further than the limit, from the index alone): a key too
-                // common to tell people apart is dropped before any of its
-                // records is read or decoded.
-                let cap = per_key_limit + 1;
-                let sql = (1..=keys.len())
-                    .map(|i| {
-                        format!(
-                            "SELECT CAST(${i} AS TEXT), (SELECT count(*) FROM \
-                             (SELECT 1 FROM link_keys WHERE match_key = ${i} LIMIT {cap}) AS t)"
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" UNION ALL ");
-                let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
-                for key in keys {
-                    query = query.bind(key);
-                }
-                let counts = query.fetch_all(&self.read).await?;
-                let usable: Vec<&String> = counts
-                    .iter()
-                    .filter(|(_, n)| *n <= per_key_limit)
-                    .map(|(key, _)| key)
-                    .collect();
-                if usable.is_empty() {
-                    return Ok(Vec::new());
-                }
-                let placeholders = (1..=usable.len())
-                    .map(|i| format!("${i}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let sql = format!(
-                    "SELECT DISTINCT l.customer_id, l.system, l.local_id, l.match_data, \
-                     c.minor_basis, c.processing_restricted, c.legal_hold \
-                     FROM link_keys k JOIN links l ON l.system = k.system AND l.local_id = k.local_id \
-                     JOIN customers c ON c.id = l.customer_id \
-                     WHERE k.match_key IN ({placeholders}) ORDER BY l.system, l.local_id"
-                );
-                let mut query = sqlx::query_as::<_, CandidateRow>(&sql);
-                for key in usable {
-                    query = query.bind(key);
-                }
-                query
-                    .fetch_all(&self.read)
-                    .await?
-                    .into_iter()
-                    .map(CandidateRow::into_candidate)
-                    .collect()
-            }
-
             async fn read_links(
                 &self,
-                ids: &[$crate::review::LinkRef],
+                ids: &[$crate::record::LinkRef],
             ) -> $crate::store::StoreResult<Vec<$crate::store::LinkedRecord>> {
                 use $crate::store::rows::LinkRow;
                 let by = $crate::store::sql::ByLinks {
@@ -200,7 +141,7 @@ macro_rules! impl_reads {
 
             async fn read_candidate_records(
                 &self,
-                links: &[$crate::review::LinkRef],
+                links: &[$crate::record::LinkRef],
             ) -> $crate::store::StoreResult<Vec<$crate::store::CandidateRecord>> {
                 use $crate::store::rows::CandidateRow;
                 let by = $crate::store::sql::ByLinks {
@@ -219,7 +160,7 @@ macro_rules! impl_reads {
 
             async fn read_match_records(
                 &self,
-                after: Option<&$crate::review::LinkRef>,
+                after: Option<&$crate::record::LinkRef>,
                 limit: i64,
             ) -> $crate::store::StoreResult<Vec<$crate::store::CandidateRecord>> {
                 use $crate::store::rows::CandidateRow;
