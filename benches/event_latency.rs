@@ -146,8 +146,8 @@ async fn subscriber(channel: &Channel) -> mpsc::UnboundedReceiver<Instant> {
         .into_inner();
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
-        while let Ok(Some(event)) = stream.message().await {
-            if event.r#type == "address_changed" {
+        while let Ok(Some(reply)) = stream.message().await {
+            if reply.event.is_some_and(|e| e.r#type == "address_changed") {
                 let _ = tx.send(Instant::now());
             }
         }

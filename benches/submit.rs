@@ -50,12 +50,14 @@ fn record(rng: &mut StdRng, pop: &Population, i: usize, s: usize, tag: &str) -> 
 }
 
 /// Customers 0..size, one record each, `batch` to a transaction.
-async fn preload(url: &str, pop: &Population, size: usize, batch: usize) -> anyhow::Result<()> {
-    let store = scr_hub::store::open(
-        url,
-        std::sync::Arc::new(scr_hub::audit::Keyring::generate()),
-    )
-    .await?;
+async fn preload(
+    url: &str,
+    dir: &std::path::Path,
+    pop: &Population,
+    size: usize,
+    batch: usize,
+) -> anyhow::Result<()> {
+    let store = scr_hub::store::open(url, common::audit_keys(dir)).await?;
     let linker = Linker::default();
     let mut rng = StdRng::seed_from_u64(7);
     let mut i = 0;
@@ -238,11 +240,7 @@ impl Kept {
 /// its start-up rebuild does not share the two cores with the measurement.
 async fn indexed(url: &str, dir: &std::path::Path) -> anyhow::Result<Duration> {
     let started = Instant::now();
-    let store = scr_hub::store::open(
-        url,
-        std::sync::Arc::new(scr_hub::audit::Keyring::generate()),
-    )
-    .await?;
+    let store = scr_hub::store::open(url, common::audit_keys(dir)).await?;
     let head = store.outbox_head().await?;
     let index = scr_hub::search::SearchIndex::open(&dir.join("index"))?;
     while index.committed_seq()?.unwrap_or(0) < head {
@@ -348,7 +346,7 @@ async fn main() -> anyhow::Result<()> {
     let generated = started.elapsed();
     let started = Instant::now();
     if store.run == 0 {
-        preload(&url, &pop, size, batch).await?;
+        preload(&url, &dir, &pop, size, batch).await?;
     }
     let loaded = started.elapsed();
     store.used()?;

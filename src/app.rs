@@ -5,10 +5,10 @@ use crate::api;
 use crate::auth::{Caller, Role, generate_token, token_hash};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Settings, TlsSettings};
+use crate::error::Context;
 use crate::hub::{ConfiguredCaller, Hub};
 use crate::search::SearchIndex;
 use crate::search::indexer::Indexer;
-use anyhow::Context;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -31,14 +31,14 @@ pub struct App {
 }
 
 impl App {
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+    pub async fn build(settings: Settings) -> crate::error::SetupResult<Self> {
         Self::build_with_clock(settings, Arc::new(SystemClock)).await
     }
 
     pub async fn build_with_clock(
         settings: Settings,
         clock: Arc<dyn Clock>,
-    ) -> anyhow::Result<Self> {
+    ) -> crate::error::SetupResult<Self> {
         let tls = settings.tls.as_ref().map(tls_config).transpose()?;
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("creating data directory {}", settings.data_dir.display()))?;
@@ -116,7 +116,7 @@ impl App {
     pub async fn run_until(
         mut self,
         shutdown: impl Future<Output = ()> + Send,
-    ) -> anyhow::Result<()> {
+    ) -> crate::error::SetupResult<()> {
         let (routes, health) = api::routes(self.hub.clone())?;
         for name in api::SERVICE_NAMES {
             health
@@ -175,7 +175,7 @@ impl App {
 /// The server identity and, for mutual TLS, the CA client certificates
 /// must chain to. With a client CA, a client without a certificate cannot
 /// complete the handshake at all.
-fn tls_config(tls: &TlsSettings) -> anyhow::Result<ServerTlsConfig> {
+fn tls_config(tls: &TlsSettings) -> crate::error::SetupResult<ServerTlsConfig> {
     let read =
         |path: &Path| std::fs::read(path).with_context(|| format!("reading {}", path.display()));
     let identity = Identity::from_pem(read(&tls.cert)?, read(&tls.key)?);
@@ -227,7 +227,7 @@ fn daily_sweep(hub: Arc<Hub>) -> tokio::task::JoinHandle<()> {
 
 /// With no callers configured, an admin token is generated once and kept in
 /// `<data_dir>/admin.token` (mode 0600), so a new install can be operated.
-fn bootstrap_admin(data_dir: &Path) -> anyhow::Result<ConfiguredCaller> {
+fn bootstrap_admin(data_dir: &Path) -> crate::error::SetupResult<ConfiguredCaller> {
     let path = data_dir.join("admin.token");
     let token = match std::fs::read_to_string(&path) {
         Ok(existing) if !existing.trim().is_empty() => existing.trim().to_owned(),
@@ -239,11 +239,12 @@ fn bootstrap_admin(data_dir: &Path) -> anyhow::Result<ConfiguredCaller> {
         }
     };
     tracing::info!(path = %path.display(), "admin token file in use");
-    let caller = Caller::new("admin".into(), Role::Admin, None).map_err(anyhow::Error::msg)?;
+    let caller =
+        Caller::new("admin".into(), Role::Admin, None).map_err(crate::error::SetupError::new)?;
     Ok(ConfiguredCaller::with_token(caller, token_hash(&token)))
 }
 
-fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+fn write_private(path: &Path, contents: &str) -> crate::error::SetupResult<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);

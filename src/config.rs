@@ -2,10 +2,10 @@
 //! command-line flags. clap resolves the last two; this module the rest.
 
 use crate::auth::{Caller, Role, parse_cert_hash, parse_token_hash};
+use crate::error::Context;
 use crate::events::nats::NatsSettings;
 use crate::hub::{ConfiguredCaller, PrivacySettings};
 use crate::record::SystemCode;
-use anyhow::{Context, bail};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -147,7 +147,7 @@ pub enum AuditKeys {
 }
 
 impl AuditKeys {
-    pub fn load(&self) -> anyhow::Result<std::sync::Arc<crate::audit::Keyring>> {
+    pub fn load(&self) -> crate::error::SetupResult<std::sync::Arc<crate::audit::Keyring>> {
         match self {
             AuditKeys::Files {
                 active,
@@ -168,7 +168,10 @@ impl From<std::sync::Arc<crate::audit::Keyring>> for AuditKeys {
 }
 
 impl Settings {
-    pub fn load(config_file: Option<&Path>, overrides: Overrides) -> anyhow::Result<Self> {
+    pub fn load(
+        config_file: Option<&Path>,
+        overrides: Overrides,
+    ) -> crate::error::SetupResult<Self> {
         let mut file = match config_file {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
@@ -248,16 +251,20 @@ fn tls_settings(
     cert: Option<PathBuf>,
     key: Option<PathBuf>,
     client_ca: Option<PathBuf>,
-) -> anyhow::Result<Option<TlsSettings>> {
+) -> crate::error::SetupResult<Option<TlsSettings>> {
     match (cert, key) {
         (Some(cert), Some(key)) => Ok(Some(TlsSettings {
             cert,
             key,
             client_ca,
         })),
-        (None, None) if client_ca.is_some() => bail!("client_ca needs tls_cert and tls_key"),
+        (None, None) if client_ca.is_some() => Err(crate::error::SetupError::new(
+            "client_ca needs tls_cert and tls_key",
+        )),
         (None, None) => Ok(None),
-        _ => bail!("tls_cert and tls_key go together"),
+        _ => Err(crate::error::SetupError::new(
+            "tls_cert and tls_key go together",
+        )),
     }
 }
 
@@ -265,7 +272,7 @@ fn tls_settings(
 /// Kept out of `Settings`: only the import command reads it.
 pub fn import_columns(
     config_file: Option<&Path>,
-) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+) -> crate::error::SetupResult<std::collections::BTreeMap<String, String>> {
     let Some(path) = config_file else {
         return Ok(Default::default());
     };
@@ -279,24 +286,28 @@ pub fn import_columns(
 fn privacy_settings(
     urgent_matter_days: Option<u32>,
     retention_years: Option<u32>,
-) -> anyhow::Result<PrivacySettings> {
+) -> crate::error::SetupResult<PrivacySettings> {
     let mut privacy = PrivacySettings::default();
     if let Some(days) = urgent_matter_days {
         if days == 0 {
-            bail!("urgent_matter_days must be at least 1");
+            return Err(crate::error::SetupError::new(
+                "urgent_matter_days must be at least 1",
+            ));
         }
         privacy.minors.urgent_period = chrono::Duration::days(days.into());
     }
     if let Some(years) = retention_years {
         if !(1..=100).contains(&years) {
-            bail!("retention_years must be between 1 and 100");
+            return Err(crate::error::SetupError::new(
+                "retention_years must be between 1 and 100",
+            ));
         }
         privacy.retention.years = years;
     }
     Ok(privacy)
 }
 
-fn parse_callers(configs: Vec<CallerConfig>) -> anyhow::Result<Vec<ConfiguredCaller>> {
+fn parse_callers(configs: Vec<CallerConfig>) -> crate::error::SetupResult<Vec<ConfiguredCaller>> {
     let mut callers: Vec<ConfiguredCaller> = Vec::with_capacity(configs.len());
     for c in configs {
         let role = Role::from_code(&c.role)
@@ -306,42 +317,48 @@ fn parse_callers(configs: Vec<CallerConfig>) -> anyhow::Result<Vec<ConfiguredCal
             .as_deref()
             .map(SystemCode::parse)
             .transpose()
-            .map_err(|e| anyhow::anyhow!("caller {}: system {e}", c.name))?;
+            .map_err(|e| crate::error::SetupError::new(format!("caller {}: system {e}", c.name)))?;
         let caller = Caller::new(c.name.clone(), role, system)
-            .map_err(|e| anyhow::anyhow!("caller {}: {e}", c.name))?;
+            .map_err(|e| crate::error::SetupError::new(format!("caller {}: {e}", c.name)))?;
         let token_sha256 = c
             .token_sha256
             .as_deref()
             .map(parse_token_hash)
             .transpose()
-            .map_err(|e| anyhow::anyhow!("caller {}: {e}", c.name))?;
+            .map_err(|e| crate::error::SetupError::new(format!("caller {}: {e}", c.name)))?;
         let client_cert_sha256 = c
             .client_cert_sha256
             .as_deref()
             .map(parse_cert_hash)
             .transpose()
-            .map_err(|e| anyhow::anyhow!("caller {}: {e}", c.name))?;
+            .map_err(|e| crate::error::SetupError::new(format!("caller {}: {e}", c.name)))?;
         if token_sha256.is_none() && client_cert_sha256.is_none() {
-            bail!(
+            return Err(crate::error::SetupError::new(format!(
                 "caller {} needs token_sha256 or client_cert_sha256",
                 caller.name
-            );
+            )));
         }
         if callers.iter().any(|k| k.caller.name == caller.name) {
-            bail!("caller {} is configured twice", caller.name);
+            return Err(crate::error::SetupError::new(format!(
+                "caller {} is configured twice",
+                caller.name
+            )));
         }
         if token_sha256.is_some() && callers.iter().any(|k| k.token_sha256 == token_sha256) {
-            bail!("caller {} shares a token with another caller", caller.name);
+            return Err(crate::error::SetupError::new(format!(
+                "caller {} shares a token with another caller",
+                caller.name
+            )));
         }
         if client_cert_sha256.is_some()
             && callers
                 .iter()
                 .any(|k| k.client_cert_sha256 == client_cert_sha256)
         {
-            bail!(
+            return Err(crate::error::SetupError::new(format!(
                 "caller {} shares a client certificate with another caller",
                 caller.name
-            );
+            )));
         }
         callers.push(ConfiguredCaller {
             caller,

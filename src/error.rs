@@ -118,3 +118,77 @@ impl Violations {
         }
     }
 }
+
+/// Why the service, or an operator's command, could not start or finish:
+/// configuration, key and certificate files, the store's schema, the
+/// search index, telemetry. Not a request's failure (that is `Error`): it
+/// ends the process with its message, the causes joined by ": ". Carries
+/// paths, settings and codes, never personal data.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SetupError(String);
+
+pub type SetupResult<T> = std::result::Result<T, SetupError>;
+
+impl SetupError {
+    pub fn new(message: impl Into<String>) -> Self {
+        SetupError(message.into())
+    }
+}
+
+/// Adds what was being done to a failure, as `anyhow::Context` would,
+/// for the library's own setup paths.
+pub trait Context<T> {
+    fn context(self, what: impl std::fmt::Display) -> SetupResult<T>;
+    fn with_context<D: std::fmt::Display>(self, what: impl FnOnce() -> D) -> SetupResult<T>;
+}
+
+impl<T, E: std::fmt::Display> Context<T> for std::result::Result<T, E> {
+    fn context(self, what: impl std::fmt::Display) -> SetupResult<T> {
+        self.map_err(|e| SetupError(format!("{what}: {e}")))
+    }
+
+    fn with_context<D: std::fmt::Display>(self, what: impl FnOnce() -> D) -> SetupResult<T> {
+        self.map_err(|e| SetupError(format!("{}: {e}", what())))
+    }
+}
+
+impl<T> Context<T> for Option<T> {
+    fn context(self, what: impl std::fmt::Display) -> SetupResult<T> {
+        self.ok_or_else(|| SetupError(what.to_string()))
+    }
+
+    fn with_context<D: std::fmt::Display>(self, what: impl FnOnce() -> D) -> SetupResult<T> {
+        self.ok_or_else(|| SetupError(what().to_string()))
+    }
+}
+
+/// The failures setup meets, kept with their own message.
+macro_rules! setup_from {
+    ($($t:ty),* $(,)?) => {
+        $(impl From<$t> for SetupError {
+            fn from(e: $t) -> Self {
+                SetupError(e.to_string())
+            }
+        })*
+    };
+}
+
+setup_from!(
+    std::io::Error,
+    crate::store::StoreError,
+    sqlx::Error,
+    sqlx::migrate::MigrateError,
+    tantivy::TantivyError,
+    tantivy::query::QueryParserError,
+    tantivy::directory::error::OpenDirectoryError,
+    toml::de::Error,
+    serde_json::Error,
+    csv::Error,
+    tonic::transport::Error,
+    tokio::task::JoinError,
+    tonic_reflection::server::Error,
+    async_nats::ConnectError,
+    async_nats::jetstream::context::CreateStreamError,
+    Error,
+);

@@ -259,7 +259,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let served = app.run_until(shutdown_signal()).await;
     // Flushing blocks on the exporters, which run on this runtime.
     let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
-    served
+    Ok(served?)
 }
 
 async fn train_weights(args: StoreArgs) -> anyhow::Result<()> {

@@ -7,7 +7,7 @@
 pub mod metrics;
 
 use crate::config::LogFormat;
-use anyhow::Context;
+use crate::error::Context;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::Resource;
@@ -51,7 +51,10 @@ impl Telemetry {
 /// of the logs (not of the exported spans). With `otlp_endpoint`, spans and
 /// metrics are exported there; the endpoint must be reachable lazily, so a
 /// collector that starts later is fine.
-pub fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> anyhow::Result<Telemetry> {
+pub fn init(
+    format: LogFormat,
+    otlp_endpoint: Option<&str>,
+) -> crate::error::SetupResult<Telemetry> {
     // tantivy narrates every segment commit at info; keep it to warnings.
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tantivy=warn"));
@@ -87,7 +90,9 @@ pub fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> anyhow::Result<Te
 
 /// Span and metric exporters over OTLP/gRPC to `endpoint`
 /// (e.g. `http://otel-collector:4317`). Needs a Tokio runtime.
-pub fn otlp_pipeline(endpoint: &str) -> anyhow::Result<(SdkTracerProvider, SdkMeterProvider)> {
+pub fn otlp_pipeline(
+    endpoint: &str,
+) -> crate::error::SetupResult<(SdkTracerProvider, SdkMeterProvider)> {
     let resource = Resource::builder().with_service_name(SERVICE_NAME).build();
     let spans = opentelemetry_otlp::SpanExporter::builder()
         .with_tonic()

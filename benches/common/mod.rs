@@ -33,7 +33,7 @@ pub async fn start(
         })
         .collect();
     let settings = Settings {
-        audit_keys: std::sync::Arc::new(scr_hub::audit::Keyring::generate()).into(),
+        audit_keys: audit_keys(dir).into(),
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.to_owned(),
         database_url,
@@ -57,6 +57,16 @@ pub async fn start(
         .await
         .unwrap();
     (channel, tx)
+}
+
+/// The audit key of a bench's data directory, made on first use: a store
+/// kept for another run (`--keep`) must be opened with the key that
+/// sealed its audit log.
+pub fn audit_keys(dir: &std::path::Path) -> std::sync::Arc<scr_hub::audit::Keyring> {
+    std::sync::Arc::new(
+        scr_hub::audit::Keyring::load(&dir.join("audit.key"), true, &[])
+            .expect("the bench's audit key"),
+    )
 }
 
 /// A new, empty database on the server `base` names.

@@ -59,7 +59,7 @@ impl pb::admin_server::Admin for AdminApi {
                     }
                     .into(),
                     created_at: match source {
-                        CallerSource::Config => String::new(),
+                        CallerSource::Config => None,
                         CallerSource::Registered => convert::timestamp(c.created_at),
                     },
                 })

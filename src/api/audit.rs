@@ -40,17 +40,31 @@ impl pb::audit_server::Audit for AuditApi {
         request: Request<pb::ListAccessRecordsRequest>,
     ) -> Result<Response<pb::ListAccessRecordsResponse>, Status> {
         let caller = caller(&request)?;
-        let pb::ListAccessRecordsRequest { customer_id } = request.into_inner();
+        let pb::ListAccessRecordsRequest {
+            customer_id,
+            page_size,
+            page_token,
+        } = request.into_inner();
         let id = convert::customer_id(&customer_id, "customer_id")?;
-        let records = self.hub.list_access_records(&caller, &id).await?;
+        let page_size = usize::try_from(page_size).map_err(|_| {
+            Status::from(crate::error::Error::invalid(
+                "page_size",
+                "must not be negative",
+            ))
+        })?;
+        let (records, next_page_token) = self
+            .hub
+            .list_access_records(&caller, &id, page_size, &page_token)
+            .await?;
         Ok(Response::new(pb::ListAccessRecordsResponse {
+            next_page_token,
             records: records
                 .into_iter()
                 .map(|r| pb::AccessRecord {
                     sequence: r.seq,
                     at: convert::timestamp(r.entry.at),
                     caller: r.entry.caller,
-                    role: r.entry.role.as_str().to_owned(),
+                    role: convert::role_to_pb(r.entry.role).into(),
                     operation: r.entry.operation,
                     purpose: r.entry.purpose.unwrap_or_default(),
                 })

@@ -23,7 +23,7 @@ fn scope_from_pb(raw: i32) -> Result<ConsentScope, Status> {
         Ok(pb::ConsentScope::AddressChanges) => Ok(ConsentScope::AddressChanges),
         _ => Err(Status::from(Error::invalid(
             "scope",
-            "must be ADDRESS_CHANGES",
+            "must be CONSENT_SCOPE_ADDRESS_CHANGES",
         ))),
     }
 }
@@ -52,7 +52,7 @@ impl ConsentsApi {
         &self,
         request: Request<(String, String, i32, Option<pb::ConsentEvidence>)>,
         granted: bool,
-    ) -> Result<Response<pb::ConsentRecord>, Status> {
+    ) -> Result<pb::ConsentRecord, Status> {
         let caller = caller(&request)?;
         let (customer_id, system, scope, evidence) = request.into_inner();
         let id = convert::customer_id(&customer_id, "customer_id")?;
@@ -63,7 +63,7 @@ impl ConsentsApi {
             .hub
             .record_consent(&caller, &id, system, scope, granted, evidence)
             .await?;
-        Ok(Response::new(record_to_pb(event)))
+        Ok(record_to_pb(event))
     }
 }
 
@@ -78,7 +78,7 @@ impl pb::consents_server::Consents for ConsentsApi {
     async fn grant_consent(
         &self,
         request: Request<pb::GrantConsentRequest>,
-    ) -> Result<Response<pb::ConsentRecord>, Status> {
+    ) -> Result<Response<pb::GrantConsentResponse>, Status> {
         let request = rewrap(request, |r| {
             let pb::GrantConsentRequest {
                 customer_id,
@@ -88,13 +88,14 @@ impl pb::consents_server::Consents for ConsentsApi {
             } = r;
             (customer_id, system, scope, evidence)
         });
-        self.record(request, true).await
+        let consent = Some(self.record(request, true).await?);
+        Ok(Response::new(pb::GrantConsentResponse { consent }))
     }
 
     async fn withdraw_consent(
         &self,
         request: Request<pb::WithdrawConsentRequest>,
-    ) -> Result<Response<pb::ConsentRecord>, Status> {
+    ) -> Result<Response<pb::WithdrawConsentResponse>, Status> {
         let request = rewrap(request, |r| {
             let pb::WithdrawConsentRequest {
                 customer_id,
@@ -104,7 +105,8 @@ impl pb::consents_server::Consents for ConsentsApi {
             } = r;
             (customer_id, system, scope, evidence)
         });
-        self.record(request, false).await
+        let consent = Some(self.record(request, false).await?);
+        Ok(Response::new(pb::WithdrawConsentResponse { consent }))
     }
 
     async fn list_consents(

@@ -9,7 +9,7 @@ use crate::record::{
     Address, BirthDate, CustomerId, DepartmentalRecord, Gender, Link, LocalId, Person, PersonName,
     PreviousAddress, SystemCode, Violations,
 };
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// Validates a departmental record, naming bad fields under `prefix`.
 pub fn departmental_record(
@@ -108,7 +108,7 @@ pub fn gender_from_pb(raw: i32) -> Result<Gender, String> {
     }
 }
 
-fn gender_to_pb(gender: Gender) -> pb::Gender {
+pub fn gender_to_pb(gender: Gender) -> pb::Gender {
     match gender {
         Gender::Unspecified => pb::Gender::Unspecified,
         Gender::Female => pb::Gender::Female,
@@ -148,8 +148,12 @@ pub fn role_to_pb(role: Role) -> pb::Role {
     }
 }
 
-pub fn timestamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+/// A time as `google.protobuf.Timestamp` (a message field, hence `Some`).
+pub fn timestamp(at: DateTime<Utc>) -> Option<prost_types::Timestamp> {
+    Some(prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: at.timestamp_subsec_nanos() as i32,
+    })
 }
 
 fn address_to_pb(address: Address) -> pb::Address {
@@ -258,18 +262,22 @@ pub fn address(address: Option<pb::Address>, field: &str) -> Result<Address> {
 }
 
 /// An RFC 3339 instant; empty means none.
-pub fn optional_instant(raw: &str, field: &str) -> Result<Option<DateTime<Utc>>> {
-    match raw.trim() {
-        "" => Ok(None),
-        raw => DateTime::parse_from_rfc3339(raw)
-            .map(|t| Some(t.to_utc()))
-            .map_err(|_| Error::invalid(field, "must be an RFC 3339 time")),
-    }
+pub fn optional_instant(
+    at: Option<prost_types::Timestamp>,
+    field: &str,
+) -> Result<Option<DateTime<Utc>>> {
+    let Some(at) = at else { return Ok(None) };
+    u32::try_from(at.nanos)
+        .ok()
+        .filter(|n| *n < 1_000_000_000)
+        .and_then(|nanos| DateTime::from_timestamp(at.seconds, nanos))
+        .map(Some)
+        .ok_or_else(|| Error::invalid(field, "must be a valid timestamp"))
 }
 
-/// A required RFC 3339 instant.
-pub fn instant(raw: &str, field: &str) -> Result<DateTime<Utc>> {
-    optional_instant(raw, field)?.ok_or_else(|| Error::invalid(field, "is required"))
+/// A required instant.
+pub fn instant(at: Option<prost_types::Timestamp>, field: &str) -> Result<DateTime<Utc>> {
+    optional_instant(at, field)?.ok_or_else(|| Error::invalid(field, "is required"))
 }
 
 /// The lawful exception claimed for a minor, if any.
@@ -301,6 +309,6 @@ pub fn minor_basis(
     Ok(Some(crate::policy::minors::BasisClaim {
         kind,
         reference,
-        expires_at: optional_instant(&expires_at, "minor_basis.expires_at")?,
+        expires_at: optional_instant(expires_at, "minor_basis.expires_at")?,
     }))
 }

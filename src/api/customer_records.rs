@@ -59,7 +59,7 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
     async fn get_customer(
         &self,
         request: Request<pb::GetCustomerRequest>,
-    ) -> Result<Response<pb::Customer>, Status> {
+    ) -> Result<Response<pb::GetCustomerResponse>, Status> {
         let caller = caller(&request)?;
         let pb::GetCustomerRequest {
             customer_id,
@@ -67,11 +67,13 @@ impl pb::customer_records_server::CustomerRecords for CustomerRecordsApi {
         } = request.into_inner();
         let id = convert::customer_id(&customer_id, "customer_id")?;
         let read = self.hub.get_customer(&caller, &id, &purpose).await?;
-        Ok(Response::new(convert::customer_to_pb(
-            &read.customer_id,
-            read.view,
-            read.merged_from.as_ref(),
-        )))
+        Ok(Response::new(pb::GetCustomerResponse {
+            customer: Some(convert::customer_to_pb(
+                &read.customer_id,
+                read.view,
+                read.merged_from.as_ref(),
+            )),
+        }))
     }
 
     async fn resolve_link(

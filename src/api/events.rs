@@ -19,32 +19,35 @@ impl EventsApi {
     }
 }
 
-fn event_to_pb(event: CloudEvent) -> pb::Event {
+/// The envelope as a message; `at` the commit time the envelope's `time`
+/// renders.
+fn event_to_pb(event: CloudEvent, at: chrono::DateTime<chrono::Utc>) -> pb::SubscribeResponse {
     let CloudEvent {
         id,
         source,
         specversion,
         event_type,
         subject,
-        time,
+        time: _,
         sequence,
         datacontenttype,
         data,
     } = event;
-    pb::Event {
+    let event = pb::Event {
         id,
         source,
         specversion,
         r#type: event_type,
         subject,
-        time,
+        time: convert::timestamp(at),
         sequence,
         datacontenttype,
         data: data.to_string(),
-    }
+    };
+    pb::SubscribeResponse { event: Some(event) }
 }
 
-type EventStream = Pin<Box<dyn Stream<Item = Result<pb::Event, Status>> + Send>>;
+type EventStream = Pin<Box<dyn Stream<Item = Result<pb::SubscribeResponse, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl pb::events_server::Events for EventsApi {
@@ -62,7 +65,7 @@ impl pb::events_server::Events for EventsApi {
         let system = convert::system_code(&system, "system")?;
         let events = self.hub.subscribe(&caller, &system, after_sequence).await?;
         let stream = ReceiverStream::new(events).map(|item| {
-            item.map(|e| event_to_pb(CloudEvent::from(&e)))
+            item.map(|e| event_to_pb(CloudEvent::from(&e), e.at))
                 .map_err(Status::from)
         });
         Ok(Response::new(Box::pin(stream)))

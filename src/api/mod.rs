@@ -35,7 +35,9 @@ pub mod pb {
 }
 
 /// Every service the hub serves, with health and reflection (v1 and v1alpha).
-pub fn routes(hub: Arc<Hub>) -> anyhow::Result<(Routes, tonic_health::server::HealthReporter)> {
+pub fn routes(
+    hub: Arc<Hub>,
+) -> crate::error::SetupResult<(Routes, tonic_health::server::HealthReporter)> {
     let (reporter, health) = tonic_health::server::health_reporter();
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)

@@ -1,9 +1,10 @@
 //! scr.v1.Statistics: anonymous equalities counts.
 
 use super::auth::caller;
-use super::pb;
+use super::{convert, pb};
 use crate::hub::Hub;
-use crate::policy::equalities::{ROUND_TO, THRESHOLD};
+use crate::policy::equalities::{ALL, ROUND_TO, THRESHOLD};
+use crate::record::Gender;
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
@@ -31,7 +32,10 @@ impl pb::statistics_server::Statistics for StatisticsApi {
                 .into_iter()
                 .map(|c| pb::EqualitiesCell {
                     system: c.system,
-                    gender: c.gender,
+                    all_genders: c.gender == ALL,
+                    gender: Gender::from_code(&c.gender)
+                        .map_or(pb::Gender::Unspecified, convert::gender_to_pb)
+                        .into(),
                     age_band: c.age_band,
                     suppressed: c.count.is_none(),
                     count: c.count.map_or(0, |n| n as i64),

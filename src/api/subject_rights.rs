@@ -24,7 +24,7 @@ impl pb::subject_rights_server::SubjectRights for SubjectRightsApi {
     async fn grant_need_to_know(
         &self,
         request: Request<pb::GrantNeedToKnowRequest>,
-    ) -> Result<Response<pb::NeedToKnowGrant>, Status> {
+    ) -> Result<Response<pb::GrantNeedToKnowResponse>, Status> {
         let caller = caller(&request)?;
         let pb::GrantNeedToKnowRequest {
             customer_id,
@@ -33,18 +33,20 @@ impl pb::subject_rights_server::SubjectRights for SubjectRightsApi {
             expires_at,
         } = request.into_inner();
         let id = convert::customer_id(&customer_id, "customer_id")?;
-        let expires_at = convert::instant(&expires_at, "expires_at")?;
+        let expires_at = convert::instant(expires_at, "expires_at")?;
         let grant = self
             .hub
             .grant_need_to_know(&caller, &id, &grantee, &reason, expires_at)
             .await?;
-        Ok(Response::new(pb::NeedToKnowGrant {
-            customer_id: grant.customer_id.as_str().to_owned(),
-            grantee: grant.grantee,
-            reason: grant.reason,
-            granted_by: grant.granted_by,
-            granted_at: convert::timestamp(grant.granted_at),
-            expires_at: convert::timestamp(grant.expires_at),
+        Ok(Response::new(pb::GrantNeedToKnowResponse {
+            grant: Some(pb::NeedToKnowGrant {
+                customer_id: grant.customer_id.as_str().to_owned(),
+                grantee: grant.grantee,
+                reason: grant.reason,
+                granted_by: grant.granted_by,
+                granted_at: convert::timestamp(grant.granted_at),
+                expires_at: convert::timestamp(grant.expires_at),
+            }),
         }))
     }
 
@@ -66,30 +68,57 @@ impl pb::subject_rights_server::SubjectRights for SubjectRightsApi {
 
     async fn restrict_processing(
         &self,
-        request: Request<pb::RestrictionRequest>,
-    ) -> Result<Response<pb::PrivacyFlags>, Status> {
-        self.restriction(request, true).await
+        request: Request<pb::RestrictProcessingRequest>,
+    ) -> Result<Response<pb::RestrictProcessingResponse>, Status> {
+        let caller = caller(&request)?;
+        let pb::RestrictProcessingRequest {
+            customer_id,
+            reason,
+        } = request.into_inner();
+        let flags = self
+            .restriction(&caller, &customer_id, &reason, true)
+            .await?;
+        Ok(Response::new(pb::RestrictProcessingResponse { flags }))
     }
 
     async fn lift_restriction(
         &self,
-        request: Request<pb::RestrictionRequest>,
-    ) -> Result<Response<pb::PrivacyFlags>, Status> {
-        self.restriction(request, false).await
+        request: Request<pb::LiftRestrictionRequest>,
+    ) -> Result<Response<pb::LiftRestrictionResponse>, Status> {
+        let caller = caller(&request)?;
+        let pb::LiftRestrictionRequest {
+            customer_id,
+            reason,
+        } = request.into_inner();
+        let flags = self
+            .restriction(&caller, &customer_id, &reason, false)
+            .await?;
+        Ok(Response::new(pb::LiftRestrictionResponse { flags }))
     }
 
     async fn place_legal_hold(
         &self,
-        request: Request<pb::LegalHoldRequest>,
-    ) -> Result<Response<pb::PrivacyFlags>, Status> {
-        self.legal_hold(request, true).await
+        request: Request<pb::PlaceLegalHoldRequest>,
+    ) -> Result<Response<pb::PlaceLegalHoldResponse>, Status> {
+        let caller = caller(&request)?;
+        let pb::PlaceLegalHoldRequest {
+            customer_id,
+            reference,
+        } = request.into_inner();
+        let flags = self
+            .legal_hold(&caller, &customer_id, Some(&reference))
+            .await?;
+        Ok(Response::new(pb::PlaceLegalHoldResponse { flags }))
     }
 
     async fn release_legal_hold(
         &self,
-        request: Request<pb::LegalHoldRequest>,
-    ) -> Result<Response<pb::PrivacyFlags>, Status> {
-        self.legal_hold(request, false).await
+        request: Request<pb::ReleaseLegalHoldRequest>,
+    ) -> Result<Response<pb::ReleaseLegalHoldResponse>, Status> {
+        let caller = caller(&request)?;
+        let pb::ReleaseLegalHoldRequest { customer_id } = request.into_inner();
+        let flags = self.legal_hold(&caller, &customer_id, None).await?;
+        Ok(Response::new(pb::ReleaseLegalHoldResponse { flags }))
     }
 
     async fn erase_customer(
@@ -130,21 +159,19 @@ impl pb::subject_rights_server::SubjectRights for SubjectRightsApi {
     async fn rectify_customer(
         &self,
         request: Request<pb::RectifyCustomerRequest>,
-    ) -> Result<Response<pb::Customer>, Status> {
+    ) -> Result<Response<pb::RectifyCustomerResponse>, Status> {
         let caller = caller(&request)?;
         let cmd = rectification(request.into_inner(), self.hub.clock().today())?;
         let customer = self.hub.rectify_customer(&caller, cmd).await?;
-        Ok(Response::new(convert::customer_to_pb(
-            &customer.0,
-            customer.1,
-            None,
-        )))
+        Ok(Response::new(pb::RectifyCustomerResponse {
+            customer: Some(convert::customer_to_pb(&customer.0, customer.1, None)),
+        }))
     }
 
     async fn record_objection(
         &self,
         request: Request<pb::RecordObjectionRequest>,
-    ) -> Result<Response<pb::Objection>, Status> {
+    ) -> Result<Response<pb::RecordObjectionResponse>, Status> {
         let caller = caller(&request)?;
         let pb::RecordObjectionRequest {
             customer_id,
@@ -157,13 +184,15 @@ impl pb::subject_rights_server::SubjectRights for SubjectRightsApi {
             .hub
             .record_objection(&caller, &id, scope, &grounds)
             .await?;
-        Ok(Response::new(pb::Objection {
-            customer_id: o.customer_id.as_str().to_owned(),
-            scope: objection_scope_to_pb(o.scope).into(),
-            grounds: o.grounds,
-            recorded_by: o.recorded_by,
-            recorded_at: convert::timestamp(o.at),
-            withdrawn_at: o.withdrawn_at.map(convert::timestamp).unwrap_or_default(),
+        Ok(Response::new(pb::RecordObjectionResponse {
+            objection: Some(pb::Objection {
+                customer_id: o.customer_id.as_str().to_owned(),
+                scope: objection_scope_to_pb(o.scope).into(),
+                grounds: o.grounds,
+                recorded_by: o.recorded_by,
+                recorded_at: convert::timestamp(o.at),
+                withdrawn_at: o.withdrawn_at.map(convert::timestamp).unwrap_or_default(),
+            }),
         }))
     }
 
@@ -195,6 +224,7 @@ fn rectification(
         update_mask,
         reason,
     } = request;
+    let update_mask = update_mask.map(|m| m.paths).unwrap_or_default();
     let customer_id = convert::customer_id(&customer_id, "customer_id")?;
     let pb::RectifiedFields {
         name,
@@ -275,38 +305,28 @@ fn objection_scope_to_pb(scope: ObjectionScope) -> pb::ObjectionScope {
 impl SubjectRightsApi {
     async fn restriction(
         &self,
-        request: Request<pb::RestrictionRequest>,
+        caller: &crate::auth::Caller,
+        customer_id: &str,
+        reason: &str,
         restricted: bool,
-    ) -> Result<Response<pb::PrivacyFlags>, Status> {
-        let caller = caller(&request)?;
-        let pb::RestrictionRequest {
-            customer_id,
-            reason,
-        } = request.into_inner();
-        let id = convert::customer_id(&customer_id, "customer_id")?;
+    ) -> Result<Option<pb::PrivacyFlags>, Status> {
+        let id = convert::customer_id(customer_id, "customer_id")?;
         let flags = self
             .hub
-            .set_processing_restriction(&caller, &id, restricted, &reason)
+            .set_processing_restriction(caller, &id, restricted, reason)
             .await?;
-        Ok(Response::new(flags_to_pb(&id, &flags)))
+        Ok(Some(flags_to_pb(&id, &flags)))
     }
 
     async fn legal_hold(
         &self,
-        request: Request<pb::LegalHoldRequest>,
-        place: bool,
-    ) -> Result<Response<pb::PrivacyFlags>, Status> {
-        let caller = caller(&request)?;
-        let pb::LegalHoldRequest {
-            customer_id,
-            reference,
-        } = request.into_inner();
-        let id = convert::customer_id(&customer_id, "customer_id")?;
-        let flags = self
-            .hub
-            .set_legal_hold(&caller, &id, place.then_some(reference.as_str()))
-            .await?;
-        Ok(Response::new(flags_to_pb(&id, &flags)))
+        caller: &crate::auth::Caller,
+        customer_id: &str,
+        reference: Option<&str>,
+    ) -> Result<Option<pb::PrivacyFlags>, Status> {
+        let id = convert::customer_id(customer_id, "customer_id")?;
+        let flags = self.hub.set_legal_hold(caller, &id, reference).await?;
+        Ok(Some(flags_to_pb(&id, &flags)))
     }
 }
 

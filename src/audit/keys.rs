@@ -51,10 +51,13 @@ impl AuditKey {
         Self::from_secret(secret)
     }
 
-    pub fn read(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("reading audit key {}: {e}", path.display()))?;
-        Self::parse(&text).map_err(|e| anyhow::anyhow!("audit key {}: {e}", path.display()))
+    pub fn read(path: &Path) -> crate::error::SetupResult<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            crate::error::SetupError::new(format!("reading audit key {}: {e}", path.display()))
+        })?;
+        Self::parse(&text).map_err(|e| {
+            crate::error::SetupError::new(format!("audit key {}: {e}", path.display()))
+        })
     }
 
     /// The file form of the key: hex and a newline.
@@ -121,7 +124,11 @@ impl Keyring {
     /// Reads the active key from `path`, writing a fresh one there first
     /// when `create` and the file does not exist (mode 0600), and the
     /// retired keys from `retired`.
-    pub fn load(path: &Path, create: bool, retired: &[std::path::PathBuf]) -> anyhow::Result<Self> {
+    pub fn load(
+        path: &Path,
+        create: bool,
+        retired: &[std::path::PathBuf],
+    ) -> crate::error::SetupResult<Self> {
         if create && !path.exists() {
             write_private(path, &AuditKey::generate().to_file())?;
         }
@@ -129,13 +136,13 @@ impl Keyring {
         let retired = retired
             .iter()
             .map(|p| AuditKey::read(p))
-            .collect::<anyhow::Result<Vec<_>>>()?;
+            .collect::<crate::error::SetupResult<Vec<_>>>()?;
         Ok(Self::new(active, retired))
     }
 }
 
 /// Writes a secret file readable by its owner only.
-pub fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+pub fn write_private(path: &Path, contents: &str) -> crate::error::SetupResult<()> {
     use std::io::Write;
     if let Some(dir) = path.parent()
         && !dir.as_os_str().is_empty()
@@ -151,7 +158,7 @@ pub fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     }
     let mut file = options
         .open(path)
-        .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
+        .map_err(|e| crate::error::SetupError::new(format!("writing {}: {e}", path.display())))?;
     file.write_all(contents.as_bytes())?;
     Ok(())
 }

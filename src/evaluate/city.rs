@@ -56,7 +56,7 @@ pub struct CityReport {
 
 /// Generates a city of `people` and submits its records through the
 /// hub's `Linker` with the default weights.
-pub fn run(people: usize, thresholds: Thresholds) -> anyhow::Result<CityReport> {
+pub fn run(people: usize, thresholds: Thresholds) -> crate::error::SetupResult<CityReport> {
     let started = Instant::now();
     let (s, shape) = generate(people, SEED);
     let generate_secs = started.elapsed().as_secs_f64();

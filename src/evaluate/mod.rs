@@ -9,12 +9,12 @@
 pub mod city;
 pub mod synthetic;
 
+use crate::error::Context;
 use crate::hub::linkage::{Linker, MAX_REVIEW_CANDIDATES, PER_KEY_LIMIT};
 use crate::matching::{Engine, Frequencies, Subject, SubjectInput, Weights, blocking, compare, em};
 use crate::record::LinkRef;
 use crate::record::{CustomerId, LocalId, SystemCode};
 use crate::store::CandidateRecord;
-use anyhow::Context;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -36,7 +36,7 @@ pub struct Record {
 /// Reads a FEBRL CSV (`rec_id, given_name, surname, street_number,
 /// address_1, address_2, suburb, postcode, state, date_of_birth,
 /// soc_sec_id`); the last column is deliberately ignored.
-pub fn load_febrl(path: &Path) -> anyhow::Result<Vec<Record>> {
+pub fn load_febrl(path: &Path) -> crate::error::SetupResult<Vec<Record>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut records = Vec::new();
@@ -45,12 +45,13 @@ pub fn load_febrl(path: &Path) -> anyhow::Result<Vec<Record>> {
             continue;
         }
         let cols: Vec<&str> = line.split(',').map(str::trim).collect();
-        anyhow::ensure!(
-            cols.len() >= 10,
-            "{} line {}: too few columns",
-            path.display(),
-            n + 1
-        );
+        if cols.len() < 10 {
+            return Err(crate::error::SetupError::new(format!(
+                "{} line {}: too few columns",
+                path.display(),
+                n + 1
+            )));
+        }
         let rec_id = cols[0].to_owned();
         let entity = rec_id
             .split('-')
@@ -147,8 +148,8 @@ pub fn train(subjects: &[Subject]) -> TrainReport {
 }
 
 /// Submits the records in order through `linker`, as the hub would.
-pub fn simulate(records: &[Record], linker: &Linker) -> anyhow::Result<RunReport> {
-    let system = SystemCode::parse("febrl").map_err(anyhow::Error::msg)?;
+pub fn simulate(records: &[Record], linker: &Linker) -> crate::error::SetupResult<RunReport> {
+    let system = SystemCode::parse("febrl").map_err(crate::error::SetupError::new)?;
     let mut index: HashMap<String, Vec<usize>> = HashMap::new();
     let mut stored: Vec<CandidateRecord> = Vec::with_capacity(records.len());
     // Customer number of each record, and review pairs of customers.
@@ -194,7 +195,7 @@ pub fn simulate(records: &[Record], linker: &Linker) -> anyhow::Result<RunReport
             flags: Default::default(),
             link: LinkRef {
                 system: system.clone(),
-                local_id: LocalId::parse(&record.rec_id).map_err(anyhow::Error::msg)?,
+                local_id: LocalId::parse(&record.rec_id).map_err(crate::error::SetupError::new)?,
             },
             normalised: mine.normalised,
         });
@@ -288,7 +289,7 @@ fn engine(weights: Weights, t: Thresholds) -> Engine {
 
 /// Runs every task with the default weights and with EM weights trained
 /// on that task's own records.
-pub fn run(data_dir: &Path, thresholds: Thresholds) -> anyhow::Result<Vec<Row>> {
+pub fn run(data_dir: &Path, thresholds: Thresholds) -> crate::error::SetupResult<Vec<Row>> {
     let mut rows = Vec::new();
     for (task, files) in TASKS {
         let mut records = Vec::new();

@@ -59,7 +59,7 @@ pub fn kin_linked(s: &Synthetic, customer_of: &[usize]) -> (usize, usize) {
 
 /// Default and EM weights on `people` generated people; the rows and a
 /// line per run on the hard negatives.
-pub fn run(people: usize, thresholds: Thresholds) -> anyhow::Result<(Vec<Row>, String)> {
+pub fn run(people: usize, thresholds: Thresholds) -> crate::error::SetupResult<(Vec<Row>, String)> {
     let s = generate(people, SEED);
     let subjects: Vec<Subject> = s.records.iter().map(|r| r.subject.clone()).collect();
     let trained = train(&subjects);

@@ -66,7 +66,7 @@ impl EventSink for JetStreamSink {
 pub async fn start(
     store: Arc<dyn Store>,
     settings: NatsSettings,
-) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+) -> crate::error::SetupResult<tokio::task::JoinHandle<()>> {
     let client = async_nats::connect(&settings.url).await?;
     let js = async_nats::jetstream::new(client);
     js.get_or_create_stream(async_nats::jetstream::stream::Config {

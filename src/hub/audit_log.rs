@@ -11,6 +11,9 @@ use crate::store::{Change, Op, Store, StoredAudit};
 
 /// Entries read per page while verifying.
 const VERIFY_PAGE: i64 = 1_000;
+/// Access records a page when the caller names no size, and at most.
+pub const DEFAULT_ACCESS_PAGE: usize = 100;
+pub const MAX_ACCESS_PAGE: usize = 1_000;
 
 /// Recomputes the whole chain (also used by `scr-hub audit verify`).
 pub async fn verify_audit_log(store: &dyn Store) -> Result<Verification> {
@@ -141,18 +144,47 @@ impl Hub {
 
     /// Every audited access to the customer, oldest first; the listing is
     /// itself audited.
+    /// One page of the customer's access trail, oldest first, and the
+    /// token of the next page (empty on the last).
     pub async fn list_access_records(
         &self,
         caller: &Caller,
         customer_id: &CustomerId,
-    ) -> Result<Vec<StoredAudit>> {
+        page_size: usize,
+        page_token: &str,
+    ) -> Result<(Vec<StoredAudit>, String)> {
         authorize(caller, Action::ReadAudit)?;
-        let records = self.store.access_records(customer_id).await?;
+        let page_size = match page_size {
+            0 => DEFAULT_ACCESS_PAGE,
+            n if n <= MAX_ACCESS_PAGE => n,
+            _ => {
+                return Err(Error::invalid(
+                    "page_size",
+                    format!("must be at most {MAX_ACCESS_PAGE}"),
+                ));
+            }
+        };
+        // Keyset paging on the audit sequence: stable while entries are added.
+        let after = super::decode_page_token("a1", page_token)
+            .ok_or_else(|| Error::invalid("page_token", "is not a page token from this list"))?;
+        let mut records = self
+            .store
+            .access_records(customer_id, after as i64, page_size as i64 + 1)
+            .await?;
+        let next = if records.len() > page_size {
+            records.truncate(page_size);
+            records
+                .last()
+                .map(|r| super::encode_page_token("a1", r.seq as usize))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
         let mut change = crate::store::Change::default();
         change
             .audit
             .push(self.audit(caller, "list_access_records", Some(customer_id), None));
         self.store.apply(change).await?;
-        Ok(records)
+        Ok((records, next))
     }
 }

@@ -88,7 +88,7 @@ impl Hub {
         }
         let mut access = Vec::new();
         for id in &ids {
-            for record in store.access_records(id).await? {
+            for record in store.access_records(id, 0, i64::MAX).await? {
                 access.push(json!({
                     "sequence": record.seq,
                     "at": record.entry.at,

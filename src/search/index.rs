@@ -71,7 +71,7 @@ fn schema() -> (Schema, Fields) {
 impl SearchIndex {
     /// Opens the index in `dir`, creating it on first start; an index of an
     /// older schema is thrown away (it is rebuilt from the store).
-    pub fn open(dir: &Path) -> anyhow::Result<Self> {
+    pub fn open(dir: &Path) -> crate::error::SetupResult<Self> {
         let (schema, fields) = schema();
         std::fs::create_dir_all(dir)?;
         let open = |schema: Schema| -> tantivy::Result<tantivy::Index> {
@@ -100,19 +100,23 @@ impl SearchIndex {
     }
 
     /// The one writer (tantivy enforces one per directory).
-    pub fn writer(&self, threads: usize, memory_bytes: usize) -> anyhow::Result<IndexWriter> {
+    pub fn writer(
+        &self,
+        threads: usize,
+        memory_bytes: usize,
+    ) -> crate::error::SetupResult<IndexWriter> {
         Ok(self.index.writer_with_num_threads(threads, memory_bytes)?)
     }
 
     /// The outbox sequence the last commit reflects; `None` for an index
     /// never built.
-    pub fn committed_seq(&self) -> anyhow::Result<Option<i64>> {
+    pub fn committed_seq(&self) -> crate::error::SetupResult<Option<i64>> {
         let metas = self.index.load_metas()?;
         Ok(metas.payload.and_then(|p| p.parse().ok()))
     }
 
     /// Commits with the outbox sequence and makes the commit searchable.
-    pub fn commit(&self, writer: &mut IndexWriter, seq: i64) -> anyhow::Result<()> {
+    pub fn commit(&self, writer: &mut IndexWriter, seq: i64) -> crate::error::SetupResult<()> {
         let mut prepared = writer.prepare_commit()?;
         prepared.set_payload(&seq.to_string());
         prepared.commit()?;
@@ -130,7 +134,7 @@ impl SearchIndex {
         writer: &IndexWriter,
         id: &str,
         doc: Option<&SearchDoc>,
-    ) -> anyhow::Result<()> {
+    ) -> crate::error::SetupResult<()> {
         writer.delete_term(Term::from_field_text(self.fields.id, id));
         if let Some(doc) = doc {
             writer.add_document(self.document(doc))?;
@@ -139,7 +143,11 @@ impl SearchIndex {
     }
 
     /// Adds a customer known not to be in the index (a fresh build).
-    pub fn upsert_new(&self, writer: &IndexWriter, doc: &SearchDoc) -> anyhow::Result<()> {
+    pub fn upsert_new(
+        &self,
+        writer: &IndexWriter,
+        doc: &SearchDoc,
+    ) -> crate::error::SetupResult<()> {
         writer.add_document(self.document(doc))?;
         Ok(())
     }
@@ -195,7 +203,12 @@ impl SearchIndex {
     }
 
     /// The best `limit` customers after skipping `offset`, best first.
-    pub fn search(&self, q: &ParsedQuery, offset: usize, limit: usize) -> anyhow::Result<Vec<Hit>> {
+    pub fn search(
+        &self,
+        q: &ParsedQuery,
+        offset: usize,
+        limit: usize,
+    ) -> crate::error::SetupResult<Vec<Hit>> {
         let query = self.build_query(q);
         let searcher = self.reader.searcher();
         let top = searcher.search(&query, &TopDocs::with_limit(limit).and_offset(offset))?;

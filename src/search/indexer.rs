@@ -178,7 +178,7 @@ async fn follow(
     index: &Arc<SearchIndex>,
     writer: &Arc<Mutex<IndexWriter>>,
     after: i64,
-) -> anyhow::Result<Option<(i64, bool)>> {
+) -> crate::error::SetupResult<Option<(i64, bool)>> {
     let changes = store.customer_changes_after(after, BATCH).await?;
     let Some(&(last, _)) = changes.last() else {
         return Ok(None);
@@ -193,14 +193,14 @@ async fn follow(
     let sources = store.search_sources(CustomerPage::Ids(&ids)).await?;
     let (index, writer) = (index.clone(), writer.clone());
     let count = ids.len();
-    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+    tokio::task::spawn_blocking(move || -> crate::error::SetupResult<()> {
         let mut docs: HashMap<CustomerId, Option<SearchDoc>> = sources
             .iter()
             .map(|s| (s.customer.id.clone(), doc_of(s)))
             .collect();
         let mut writer = writer
             .lock()
-            .map_err(|_| anyhow::anyhow!("index writer poisoned"))?;
+            .map_err(|_| crate::error::SetupError::new("index writer poisoned"))?;
         // A customer the store no longer holds (erased) is removed.
         for id in &ids {
             let doc = docs.remove(id).flatten();
@@ -223,7 +223,7 @@ pub async fn rebuild(
     store: Arc<dyn Store>,
     index: Arc<SearchIndex>,
     writer: Arc<Mutex<IndexWriter>>,
-) -> anyhow::Result<(i64, u64)> {
+) -> crate::error::SetupResult<(i64, u64)> {
     let head = store.outbox_head().await?;
     let (pages, mut received) = tokio::sync::mpsc::channel::<Vec<SearchSource>>(PIPELINE_PAGES);
     let mut readers = tokio::task::JoinSet::new();
@@ -232,10 +232,10 @@ pub async fn rebuild(
     }
     drop(pages);
     let (index2, writer2) = (index.clone(), writer.clone());
-    let indexed = tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
+    let indexed = tokio::task::spawn_blocking(move || -> crate::error::SetupResult<u64> {
         let writer = writer2
             .lock()
-            .map_err(|_| anyhow::anyhow!("index writer poisoned"))?;
+            .map_err(|_| crate::error::SetupError::new("index writer poisoned"))?;
         writer.delete_all_documents()?;
         let mut n = 0;
         while let Some(sources) = received.blocking_recv() {
@@ -253,10 +253,10 @@ pub async fn rebuild(
             read = Err(e);
         }
     }
-    tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
+    tokio::task::spawn_blocking(move || -> crate::error::SetupResult<u64> {
         let mut writer = writer
             .lock()
-            .map_err(|_| anyhow::anyhow!("index writer poisoned"))?;
+            .map_err(|_| crate::error::SetupError::new("index writer poisoned"))?;
         // Never commit half an index: the old one stays until a rebuild
         // completes.
         match (indexed, read) {

@@ -98,7 +98,7 @@ pub fn index_people(
     people: &[SynthPerson],
     threads: usize,
     memory_bytes: usize,
-) -> anyhow::Result<()> {
+) -> crate::error::SetupResult<()> {
     let mut writer = index.writer(threads, memory_bytes)?;
     for p in people {
         index.upsert_new(&writer, &p.search_doc())?;
@@ -116,7 +116,7 @@ pub fn run_queries(
     people: &[SynthPerson],
     queries: &[SynthQuery],
     depth: usize,
-) -> anyhow::Result<(Vec<Option<usize>>, Vec<std::time::Duration>)> {
+) -> crate::error::SetupResult<(Vec<Option<usize>>, Vec<std::time::Duration>)> {
     let today = chrono::Utc::now().date_naive();
     let mut ranks = Vec::with_capacity(queries.len());
     let mut times = Vec::with_capacity(queries.len());

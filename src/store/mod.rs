@@ -1,6 +1,7 @@
 //! Persistence. The `Store` trait is what the hub sees; `sqlite` and
-//! `postgres` implement it with one shared body of SQL (`sql/`), and this
-//! module is the only one that names sqlx.
+//! `postgres` implement it with one shared body of SQL (`sql/`), whose one
+//! `impl Store` also opens each call's span (`store.<operation>`, IDs and
+//! counts only); this module is the only one that names sqlx.
 
 mod change;
 mod postgres;
@@ -10,7 +11,6 @@ mod rows;
 mod sources;
 mod sql;
 mod sqlite;
-mod traced;
 
 pub use change::{
     AuditEntry, AuditHead, CandidateRecord, Change, KeyMembers, KeyedCandidates, MatchIndex,
@@ -20,7 +20,6 @@ pub use postgres::PostgresStore;
 pub use rights_rows::{CustomerActivity, EqualitiesRow};
 pub use sources::{CustomerPage, SearchSource};
 pub use sqlite::SqliteStore;
-pub use traced::TracedStore;
 
 use crate::auth::Caller;
 use crate::error::Error;
@@ -296,7 +295,12 @@ pub trait Store: Send + Sync + 'static {
     async fn audit_entries(&self, after_seq: i64, limit: i64) -> StoreResult<Vec<StoredAudit>>;
 
     /// Audit entries naming the customer, oldest first.
-    async fn access_records(&self, customer: &CustomerId) -> StoreResult<Vec<StoredAudit>>;
+    async fn access_records(
+        &self,
+        customer: &CustomerId,
+        after_seq: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<StoredAudit>>;
 
     async fn audit_head(&self) -> StoreResult<AuditHead>;
 
@@ -330,19 +334,14 @@ pub trait Store: Send + Sync + 'static {
 pub async fn open(
     url: &str,
     audit_keys: Arc<crate::audit::Keyring>,
-) -> anyhow::Result<Arc<dyn Store>> {
-    let (store, system): (Arc<dyn Store>, _) = if url.starts_with("sqlite:") {
-        (
-            Arc::new(SqliteStore::open(url, audit_keys).await?),
-            "sqlite",
-        )
+) -> crate::error::SetupResult<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url, audit_keys).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        (
-            Arc::new(PostgresStore::open(url, audit_keys).await?),
-            "postgresql",
-        )
+        Ok(Arc::new(PostgresStore::open(url, audit_keys).await?))
     } else {
-        anyhow::bail!("database URL must start with sqlite: or postgres:")
-    };
-    Ok(Arc::new(TracedStore::new(store, system)))
+        Err(crate::error::SetupError::new(
+            "database URL must start with sqlite: or postgres:",
+        ))
+    }
 }

@@ -25,6 +25,9 @@ impl PostgresStore {
     /// joined by a unit separator, holders by a record separator (neither
     /// can occur in an ID).
     const MEMBER_LIST: &str = "string_agg(t.system || chr(31) || t.local_id, chr(30))";
+    /// `db.system.name` on every store span (OpenTelemetry's database
+    /// conventions).
+    const DB_SYSTEM: &str = "postgresql";
     const PARAMS: super::sql::Params = super::sql::Params::Numbered;
     /// Replicas share one database.
     const CONCURRENT_WRITERS: bool = true;
@@ -32,7 +35,7 @@ impl PostgresStore {
     pub async fn open(
         url: &str,
         audit_keys: std::sync::Arc<crate::audit::Keyring>,
-    ) -> anyhow::Result<Self> {
+    ) -> crate::error::SetupResult<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))

@@ -92,6 +92,9 @@ impl SqliteStore {
     /// joined by a unit separator, holders by a record separator (neither
     /// can occur in an ID).
     const MEMBER_LIST: &str = "group_concat(t.system || char(31) || t.local_id, char(30))";
+    /// `db.system.name` on every store span (OpenTelemetry's database
+    /// conventions).
+    const DB_SYSTEM: &str = "sqlite";
     const PARAMS: super::sql::Params = super::sql::Params::Anonymous;
     /// One process owns an SQLite file.
     const CONCURRENT_WRITERS: bool = false;
@@ -99,7 +102,7 @@ impl SqliteStore {
     pub async fn open(
         url: &str,
         audit_keys: std::sync::Arc<crate::audit::Keyring>,
-    ) -> anyhow::Result<Self> {
+    ) -> crate::error::SetupResult<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)

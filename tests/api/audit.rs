@@ -31,6 +31,7 @@ async fn reads_are_audited_and_tampering_is_detected() {
             token,
             pb::ListAccessRecordsRequest {
                 customer_id: id.clone(),
+                ..Default::default()
             },
         )
     };
@@ -63,6 +64,10 @@ async fn reads_are_audited_and_tampering_is_detected() {
             ),
         ]
     );
+
+    // Roles and times are typed.
+    assert_eq!(records[1].role(), pb::Role::Agent);
+    assert!(records[1].at.is_some_and(|t| t.seconds > 1_700_000_000));
 
     let verify = |token: &str| authed(token, pb::VerifyAuditLogRequest {});
     let ok = audit
@@ -100,4 +105,80 @@ async fn reads_are_audited_and_tampering_is_detected() {
     assert!(!broken.intact);
     assert_eq!(broken.broken_at_sequence, records[1].sequence);
     app.stop().await;
+}
+
+/// The access trail pages oldest first by sequence, each page at most
+/// `page_size`, the last with an empty token; a made-up token is refused.
+#[tokio::test]
+async fn access_records_page_oldest_first() {
+    let app = spawn_app().await;
+    let id = app
+        .records()
+        .submit_record(authed("libraries", submit(record("libraries", "L1"), "")))
+        .await
+        .unwrap()
+        .into_inner()
+        .customer_id;
+    for n in 0..4 {
+        app.records()
+            .get_customer(authed(
+                "agent",
+                pb::GetCustomerRequest {
+                    customer_id: id.clone(),
+                    purpose: format!("call {n}"),
+                },
+            ))
+            .await
+            .unwrap();
+    }
+    let mut audit = app.audit();
+    let page = |token: String| {
+        authed(
+            "dpo",
+            pb::ListAccessRecordsRequest {
+                customer_id: id.clone(),
+                page_size: 2,
+                page_token: token,
+            },
+        )
+    };
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    let mut pages = 0;
+    loop {
+        let reply = audit
+            .list_access_records(page(token))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(reply.records.len() <= 2);
+        seen.extend(reply.records.into_iter().map(|r| (r.sequence, r.purpose)));
+        pages += 1;
+        if reply.next_page_token.is_empty() {
+            break;
+        }
+        token = reply.next_page_token;
+    }
+    // The submission and four reads; each listing is audited after it reads.
+    let purposes: Vec<&str> = seen.iter().map(|(_, p)| p.as_str()).take(5).collect();
+    assert_eq!(purposes, ["", "call 0", "call 1", "call 2", "call 3"]);
+    assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "oldest first");
+    assert!(pages >= 3);
+    let bad = audit
+        .list_access_records(page("not-a-token".into()))
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument);
+    let too_big = audit
+        .list_access_records(authed(
+            "dpo",
+            pb::ListAccessRecordsRequest {
+                customer_id: id.clone(),
+                page_size: 5_000,
+                page_token: String::new(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(too_big.code(), Code::InvalidArgument);
 }

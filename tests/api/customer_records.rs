@@ -43,7 +43,9 @@ async fn two_systems_one_person(app: TestApp) {
         ))
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .customer
+        .unwrap();
     let links: Vec<_> = customer
         .links
         .iter()
@@ -233,7 +235,9 @@ async fn resubmitting_a_linked_id_updates_its_record() {
         ))
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .customer
+        .unwrap();
     assert_eq!(customer.address.unwrap().postcode, "B5 7AA");
     assert_eq!(customer.links.len(), 1);
     // The history is the council's: an agent sees it.
@@ -247,7 +251,9 @@ async fn resubmitting_a_linked_id_updates_its_record() {
         ))
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .customer
+        .unwrap();
     assert_eq!(customer.previous_addresses.len(), 1);
     let old = customer.previous_addresses[0].address.as_ref().unwrap();
     assert_eq!(old.postcode, "B15 3DH");

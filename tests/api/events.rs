@@ -7,7 +7,7 @@ use std::time::Duration;
 use tonic::Code;
 use tonic::codec::Streaming;
 
-type Stream = Streaming<pb::Event>;
+type Stream = Streaming<pb::SubscribeResponse>;
 
 /// A person unlike the default test person in every field.
 fn other_person(system: &str, local_id: &str, n: u32) -> pb::DepartmentalRecord {
@@ -74,6 +74,8 @@ async fn next(stream: &mut Stream) -> pb::Event {
         .expect("an event arrives")
         .unwrap()
         .expect("the stream stays open")
+        .event
+        .expect("a response carries its event")
 }
 
 fn data(event: &pb::Event) -> serde_json::Value {
@@ -176,7 +178,9 @@ async fn moves_reach_only_consenting_systems(app: TestApp) {
         ))
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .customer
+        .unwrap();
     assert_eq!(customer.address.unwrap().postcode, "B29 7PN");
     assert_eq!(customer.previous_addresses.len(), 1);
 
@@ -367,7 +371,9 @@ async fn bad_address_changes_name_the_field_and_change_nothing() {
         ))
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .customer
+        .unwrap();
     assert_eq!(customer.address.unwrap().postcode, "B15 3DH");
     assert!(customer.previous_addresses.is_empty());
     app.stop().await;
@@ -503,7 +509,7 @@ async fn a_processing_restriction_silences_every_later_change() {
     app.subject_rights()
         .restrict_processing(authed(
             "dpo",
-            pb::RestrictionRequest {
+            pb::RestrictProcessingRequest {
                 customer_id: id.clone(),
                 reason: "accuracy contested".into(),
             },

@@ -44,7 +44,7 @@ async fn read(app: &TestApp, token: &str, id: &str) -> Result<pb::Customer, toni
             },
         ))
         .await
-        .map(|r| r.into_inner())
+        .map(|r| r.into_inner().customer.unwrap())
 }
 
 /// Finding 1: council tax holds her; an agent records her move with no
@@ -331,7 +331,7 @@ async fn acknowledgements_stop_at_what_was_sent(app: TestApp) {
         .await
         .unwrap()
         .into_inner();
-    let first = feed.message().await.unwrap().unwrap();
+    let first = feed.message().await.unwrap().unwrap().event.unwrap();
     let status = acknowledge(&app, first.sequence + 1_000_000)
         .await
         .unwrap_err();
@@ -354,7 +354,7 @@ async fn acknowledgements_stop_at_what_was_sent(app: TestApp) {
         .await
         .unwrap()
         .into_inner();
-    let theirs = waste_feed.message().await.unwrap().unwrap();
+    let theirs = waste_feed.message().await.unwrap().unwrap().event.unwrap();
     assert_eq!(theirs.subject, waste.customer_id);
     assert!(acknowledge(&app, theirs.sequence).await.is_err());
     acknowledge(&app, first.sequence).await.unwrap();
@@ -373,7 +373,7 @@ async fn acknowledgements_stop_at_what_was_sent(app: TestApp) {
         .await
         .unwrap()
         .into_inner();
-    let next = resumed.message().await.unwrap().unwrap();
+    let next = resumed.message().await.unwrap().unwrap().event.unwrap();
     assert!(next.sequence > first.sequence);
     app.stop().await;
 }

@@ -49,7 +49,7 @@ pub struct TestApp {
     /// The database the server runs on (to inspect what it holds).
     pub database_url: String,
     shutdown: Option<oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    server: Option<tokio::task::JoinHandle<scr_hub::error::SetupResult<()>>>,
 }
 
 fn init_logs() {
@@ -280,4 +280,12 @@ impl TestApp {
             .await
             .unwrap();
     }
+}
+
+/// A time as the API carries it.
+pub fn timestamp(at: chrono::DateTime<chrono::Utc>) -> Option<prost_types::Timestamp> {
+    Some(prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: at.timestamp_subsec_nanos() as i32,
+    })
 }

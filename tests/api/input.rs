@@ -105,7 +105,7 @@ fn submit_request(edits: &[(usize, String)]) -> pb::SubmitRecordRequest {
                 basis = Some(pb::MinorBasis {
                     kind: pb::MinorBasisKind::ParentalConsent.into(),
                     reference: t,
-                    expires_at: String::new(),
+                    expires_at: None,
                 })
             }
         }

@@ -41,6 +41,8 @@ async fn get(app: &TestApp, id: &str) -> pb::Customer {
         .await
         .unwrap()
         .into_inner()
+        .customer
+        .unwrap()
 }
 
 fn link_set(c: &pb::Customer) -> Vec<(String, String)> {

@@ -17,7 +17,7 @@ fn with_basis(
         minor_basis: Some(pb::MinorBasis {
             kind: kind.into(),
             reference: reference.into(),
-            expires_at: String::new(),
+            expires_at: None,
         }),
     }
 }
@@ -57,7 +57,7 @@ async fn get(app: &TestApp, token: &str, id: &str) -> Result<pb::Customer, tonic
             },
         ))
         .await
-        .map(|r| r.into_inner())
+        .map(|r| r.into_inner().customer.unwrap())
 }
 
 #[tokio::test]
@@ -101,7 +101,7 @@ async fn an_exception_holds_a_restricted_need_to_know_record() {
 
     // A need-to-know grant opens it to one named caller until revoked.
     let mut rights = app.subject_rights();
-    let grant = |token: &str, expires_at: String| {
+    let grant = |token: &str, expires_at: Option<prost_types::Timestamp>| {
         authed(
             token,
             pb::GrantNeedToKnowRequest {
@@ -112,10 +112,10 @@ async fn an_exception_holds_a_restricted_need_to_know_record() {
             },
         )
     };
-    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
-    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
+    let tomorrow = timestamp(chrono::Utc::now() + chrono::Duration::days(1));
+    let yesterday = timestamp(chrono::Utc::now() - chrono::Duration::days(1));
     let denied = rights
-        .grant_need_to_know(grant("agent", tomorrow.clone()))
+        .grant_need_to_know(grant("agent", tomorrow))
         .await
         .unwrap_err();
     assert_eq!(denied.code(), Code::PermissionDenied);

@@ -26,7 +26,7 @@ impl Nats {
     /// delivery much apart in time would show.
     async fn fresh() -> Option<(Self, async_nats::jetstream::stream::Stream)> {
         let Ok(url) = std::env::var(NATS_URL_VAR) else {
-            eprintln!("nats test skipped: {NATS_URL_VAR} is not set");
+            crate::helpers::postgres::skipped("NATS", NATS_URL_VAR);
             return None;
         };
         let tag = uuid::Uuid::new_v4().simple().to_string();
@@ -241,6 +241,8 @@ async fn a_crash_after_commit_loses_no_event(database_url: String) {
             .await
             .unwrap()
             .unwrap()
+            .unwrap()
+            .event
             .unwrap();
         if event.r#type == "address_changed" {
             moved_id = event.id.clone();
@@ -330,6 +332,8 @@ async fn two_replicas_deliver_each_event_once() {
             .await
             .expect("every replica's events reach the subscriber")
             .unwrap()
+            .unwrap()
+            .event
             .unwrap();
         assert!(seen.insert(event.id), "delivered twice on one stream");
     }

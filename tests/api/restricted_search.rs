@@ -50,7 +50,7 @@ async fn restricted_records_are_found_only_by_those_who_may_see_them() {
                 minor_basis: Some(pb::MinorBasis {
                     kind: pb::MinorBasisKind::ParentalConsent.into(),
                     reference: "GUARDIAN-42".into(),
-                    expires_at: String::new(),
+                    expires_at: None,
                 }),
             },
         ))
@@ -81,7 +81,10 @@ async fn restricted_records_are_found_only_by_those_who_may_see_them() {
                 customer_id: child.clone(),
                 grantee: "agent".into(),
                 reason: "safeguarding case 12".into(),
-                expires_at: "2099-01-01T00:00:00Z".into(),
+                expires_at: Some(prost_types::Timestamp {
+                    seconds: 4_070_908_800,
+                    nanos: 0,
+                }),
             },
         ))
         .await
@@ -97,7 +100,7 @@ async fn restricted_records_are_found_only_by_those_who_may_see_them() {
     app.subject_rights()
         .restrict_processing(authed(
             "dpo",
-            pb::RestrictionRequest {
+            pb::RestrictProcessingRequest {
                 customer_id: adult.clone(),
                 reason: "accuracy contested".into(),
             },

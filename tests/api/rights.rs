@@ -15,7 +15,7 @@ async fn read(app: &TestApp, token: &str, id: &str) -> Result<pb::Customer, toni
             },
         ))
         .await
-        .map(|r| r.into_inner())
+        .map(|r| r.into_inner().customer.unwrap())
 }
 
 async fn events(app: &TestApp, id: &str) -> Vec<(String, String)> {
@@ -47,7 +47,7 @@ async fn restriction_holds_and_erasure() {
     let restriction = |token: &str| {
         authed(
             token,
-            pb::RestrictionRequest {
+            pb::RestrictProcessingRequest {
                 customer_id: id.clone(),
                 reason: "accuracy contested by the citizen".into(),
             },
@@ -65,7 +65,9 @@ async fn restriction_holds_and_erasure() {
         .restrict_processing(restriction("dpo"))
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .flags
+        .unwrap();
     assert!(flags.processing_restricted);
     assert_eq!(
         read(&app, "agent", &id).await.unwrap_err().code(),
@@ -79,13 +81,22 @@ async fn restriction_holds_and_erasure() {
         .map(|(_, s)| s)
         .collect();
     assert_eq!(told, ["libraries", "waste"]);
-    rights.lift_restriction(restriction("dpo")).await.unwrap();
+    rights
+        .lift_restriction(authed(
+            "dpo",
+            pb::LiftRestrictionRequest {
+                customer_id: id.clone(),
+                reason: "accuracy confirmed".into(),
+            },
+        ))
+        .await
+        .unwrap();
     assert!(read(&app, "agent", &id).await.is_ok());
 
     let hold = |reference: &str| {
         authed(
             "dpo",
-            pb::LegalHoldRequest {
+            pb::PlaceLegalHoldRequest {
                 customer_id: id.clone(),
                 reference: reference.into(),
             },
@@ -108,7 +119,15 @@ async fn restriction_holds_and_erasure() {
     assert_eq!(held.code(), Code::FailedPrecondition);
     assert_eq!(error_reason(&held).as_deref(), Some("LEGAL_HOLD"));
     assert!(read(&app, "agent", &id).await.is_ok(), "nothing was erased");
-    rights.release_legal_hold(hold("")).await.unwrap();
+    rights
+        .release_legal_hold(authed(
+            "dpo",
+            pb::ReleaseLegalHoldRequest {
+                customer_id: id.clone(),
+            },
+        ))
+        .await
+        .unwrap();
     rights.erase_customer(erase()).await.unwrap();
 
     assert_eq!(
@@ -158,4 +177,38 @@ async fn restriction_holds_and_erasure() {
         .into_inner();
     assert!(audit.intact);
     app.stop().await;
+}
+
+/// The equalities table names genders by the API's enum, and marks its
+/// totals across genders as such rather than by a made-up gender.
+#[tokio::test]
+async fn equalities_cells_carry_gender_as_an_enum() {
+    let app = spawn_app().await;
+    app.records()
+        .submit_record(authed("libraries", submit(record("libraries", "L1"), "")))
+        .await
+        .unwrap();
+    let cells = pb::statistics_client::StatisticsClient::new(app.channel.clone())
+        .equalities_counts(authed(
+            "dpo",
+            pb::EqualitiesCountsRequest { by_system: false },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .cells;
+    let genders: std::collections::BTreeSet<(i32, bool)> =
+        cells.iter().map(|c| (c.gender, c.all_genders)).collect();
+    let want: std::collections::BTreeSet<(i32, bool)> = [
+        (pb::Gender::Female as i32, false),
+        (pb::Gender::Male as i32, false),
+        (pb::Gender::Other as i32, false),
+        (pb::Gender::Unspecified as i32, false),
+        (pb::Gender::Unspecified as i32, true),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(genders, want);
+    // One adult: every count is small, so none is published.
+    assert!(cells.iter().all(|c| c.suppressed && c.count == 0));
 }

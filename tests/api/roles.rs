@@ -229,7 +229,10 @@ async fn call(app: &TestApp, rpc: &str, token: &str, customer: &str, n: usize) -
                 customer_id: NOBODY.into(),
                 grantee: "agent".into(),
                 reason: "case".into(),
-                expires_at: "2099-01-01T00:00:00Z".into(),
+                expires_at: Some(prost_types::Timestamp {
+                    seconds: 4_070_908_800,
+                    nanos: 0
+                }),
             }
         ))),
         "SubjectRights/RevokeNeedToKnow" => code!(rights().revoke_need_to_know(authed(
@@ -240,31 +243,41 @@ async fn call(app: &TestApp, rpc: &str, token: &str, customer: &str, n: usize) -
             }
         ))),
         "SubjectRights/RestrictProcessing" | "SubjectRights/LiftRestriction" => {
-            let request = authed(
-                token,
-                pb::RestrictionRequest {
-                    customer_id: NOBODY.into(),
-                    reason: "contested".into(),
-                },
-            );
+            let (customer_id, reason) = (NOBODY.to_string(), "contested".to_string());
             if rpc.ends_with("RestrictProcessing") {
-                code!(rights().restrict_processing(request))
+                code!(rights().restrict_processing(authed(
+                    token,
+                    pb::RestrictProcessingRequest {
+                        customer_id,
+                        reason
+                    }
+                )))
             } else {
-                code!(rights().lift_restriction(request))
+                code!(rights().lift_restriction(authed(
+                    token,
+                    pb::LiftRestrictionRequest {
+                        customer_id,
+                        reason
+                    }
+                )))
             }
         }
         "SubjectRights/PlaceLegalHold" | "SubjectRights/ReleaseLegalHold" => {
-            let request = authed(
-                token,
-                pb::LegalHoldRequest {
-                    customer_id: NOBODY.into(),
-                    reference: "Inquiries Act notice".into(),
-                },
-            );
             if rpc.ends_with("PlaceLegalHold") {
-                code!(rights().place_legal_hold(request))
+                code!(rights().place_legal_hold(authed(
+                    token,
+                    pb::PlaceLegalHoldRequest {
+                        customer_id: NOBODY.into(),
+                        reference: "Inquiries Act notice".into(),
+                    }
+                )))
             } else {
-                code!(rights().release_legal_hold(request))
+                code!(rights().release_legal_hold(authed(
+                    token,
+                    pb::ReleaseLegalHoldRequest {
+                        customer_id: NOBODY.into(),
+                    }
+                )))
             }
         }
         "SubjectRights/EraseCustomer" => code!(rights().erase_customer(authed(
@@ -288,7 +301,9 @@ async fn call(app: &TestApp, rpc: &str, token: &str, customer: &str, n: usize) -
                     gender: pb::Gender::Female.into(),
                     ..Default::default()
                 }),
-                update_mask: vec!["gender".into()],
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["gender".into()]
+                }),
                 reason: "request".into(),
             }
         ))),
@@ -313,7 +328,10 @@ async fn call(app: &TestApp, rpc: &str, token: &str, customer: &str, n: usize) -
         ),
         "Audit/ListAccessRecords" => code!(app.audit().list_access_records(authed(
             token,
-            pb::ListAccessRecordsRequest { customer_id: c }
+            pb::ListAccessRecordsRequest {
+                customer_id: c,
+                ..Default::default()
+            }
         ))),
         "Statistics/EqualitiesCounts" => code!(stats().equalities_counts(authed(
             token,

@@ -25,7 +25,9 @@ fn rectify(id: &str, fields: pb::RectifiedFields, mask: &[&str]) -> pb::RectifyC
     pb::RectifyCustomerRequest {
         customer_id: id.into(),
         customer: Some(fields),
-        update_mask: mask.iter().map(|m| (*m).to_owned()).collect(),
+        update_mask: Some(prost_types::FieldMask {
+            paths: mask.iter().map(|m| (*m).to_owned()).collect(),
+        }),
         reason: "rectification request 2026/77".into(),
     }
 }
@@ -180,7 +182,7 @@ async fn the_export_holds_everything_and_is_audited() {
     app.subject_rights()
         .lift_restriction(authed(
             "dpo",
-            pb::RestrictionRequest {
+            pb::LiftRestrictionRequest {
                 customer_id: id.clone(),
                 reason: "objection assessed: public task overrides".into(),
             },
@@ -285,7 +287,9 @@ async fn rectification_is_validated_applies_the_minors_rule_and_is_searchable() 
         ))
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .customer
+        .unwrap();
     let name = customer.name.unwrap();
     assert_eq!(
         (
@@ -362,9 +366,11 @@ async fn an_address_sharing_objection_withholds_rectified_and_reported_moves() {
         ))
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .objection
+        .unwrap();
     assert_eq!(recorded.recorded_by, "dpo");
-    assert!(!recorded.recorded_at.is_empty());
+    assert!(recorded.recorded_at.is_some_and(|t| t.seconds > 0));
 
     // Reported by an agent, rectified by the DPO, submitted by a department:
     // none goes out while the objection stands.
@@ -391,7 +397,9 @@ async fn an_address_sharing_objection_withholds_rectified_and_reported_moves() {
         .rectify_customer(authed("dpo", rectify(&id, fields, &["address"])))
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .customer
+        .unwrap();
     assert_eq!(customer.address.unwrap().lines, ["3 New Street"]);
     assert_eq!(
         customer.previous_addresses[0]

@@ -161,7 +161,7 @@ async fn make(app: &TestApp, state: State) -> String {
         request.minor_basis = Some(pb::MinorBasis {
             kind: pb::MinorBasisKind::ParentalConsent.into(),
             reference: "GUARDIAN-1".into(),
-            expires_at: String::new(),
+            expires_at: None,
         });
         let id = submit_as(app, SUPPLIER, request).await;
         app.subject_rights()
@@ -171,7 +171,7 @@ async fn make(app: &TestApp, state: State) -> String {
                     customer_id: id.clone(),
                     grantee: GRANTEE.into(),
                     reason: "safeguarding case".into(),
-                    expires_at: (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339(),
+                    expires_at: timestamp(chrono::Utc::now() + chrono::Duration::days(1)),
                 },
             ))
             .await
@@ -237,7 +237,7 @@ async fn make(app: &TestApp, state: State) -> String {
             rights()
                 .restrict_processing(authed(
                     "dpo",
-                    pb::RestrictionRequest {
+                    pb::RestrictProcessingRequest {
                         customer_id: id.clone(),
                         reason: "accuracy contested".into(),
                     },
@@ -323,7 +323,7 @@ async fn observe(app: &TestApp, rpc: &str, token: &str, state: State, id: &str) 
                 ))
                 .await,
             |r| {
-                let c = r.into_inner();
+                let c = r.into_inner().customer.unwrap();
                 Seen::Record {
                     middle: c.name.unwrap().middle,
                     line: c.address.unwrap().lines[0].clone(),
@@ -441,6 +441,7 @@ async fn observe(app: &TestApp, rpc: &str, token: &str, state: State, id: &str) 
                     token,
                     pb::ListAccessRecordsRequest {
                         customer_id: id.into(),
+                        ..Default::default()
                     },
                 ))
                 .await,

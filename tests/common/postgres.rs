@@ -16,7 +16,7 @@ static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
 /// The URL of a new, empty database, or `None` when PostgreSQL tests are off.
 pub async fn fresh_database() -> Option<String> {
     let Ok(base) = std::env::var(POSTGRES_URL_VAR) else {
-        eprintln!("postgres test skipped: {POSTGRES_URL_VAR} is not set");
+        skipped("PostgreSQL", POSTGRES_URL_VAR);
         return None;
     };
     let mut conn = sqlx::PgConnection::connect(&base)
@@ -41,6 +41,22 @@ pub async fn fresh_database() -> Option<String> {
         Some(query) => format!("{prefix}/{name}?{query}"),
         None => format!("{prefix}/{name}"),
     })
+}
+
+/// Says, once per test binary and past the test harness's capture of
+/// `eprintln!` (which hides a passing test's output), that tests of
+/// `what` are skipped and which variable turns them on.
+pub fn skipped(what: &str, var: &str) {
+    use std::io::Write;
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    if !said.iter().any(|s| s == what) {
+        said.push(what.to_owned());
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: {what} tests are skipped (they pass without running): set {var} to run them"
+        );
+    }
 }
 
 /// Drops the test databases made more than `STALE_AFTER_SECS` before `now`

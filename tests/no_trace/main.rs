@@ -80,7 +80,7 @@ async fn a_refused_minor_leaves_no_trace() {
     request.minor_basis = Some(pb::MinorBasis {
         kind: pb::MinorBasisKind::TreatedAsAdult.into(),
         reference: "HOUSING-1".into(),
-        expires_at: String::new(),
+        expires_at: None,
     });
     let status = client
         .submit_record(authed("libraries", request))

@@ -101,7 +101,9 @@ def main():
             customer = stub.GetCustomer(
                 records.GetCustomerRequest(customer_id=first.customer_id, purpose="python smoke test"),
                 metadata=auth("agent"),
-            )
+            ).customer
+            # Times are google.protobuf.Timestamp.
+            assert all(l.linked_at.seconds > 0 for l in customer.links), customer
             assert sorted((l.system, l.local_id) for l in customer.links) == [("libraries", "LIB-42"), ("waste", "W-42")]
 
             for name, local_id in (("libraries", "LIB-42"), ("waste", "W-42")):

@@ -156,7 +156,7 @@ async fn chained_log(store: &Arc<dyn Store>) -> CustomerId {
     let v = verify_audit_log(store.as_ref()).await.unwrap();
     assert!(v.intact(), "{v:?}");
     assert_eq!(v.checked, 5);
-    let listed = store.access_records(&id).await.unwrap();
+    let listed = store.access_records(&id, 0, i64::MAX).await.unwrap();
     assert_eq!(listed.len(), 5);
     assert_eq!(listed[2].entry.purpose.as_deref(), Some("call 3"));
     id

@@ -197,7 +197,7 @@ async fn retention_disposes_of_the_inactive_except_under_a_hold(store: Arc<dyn S
         &LocalId::parse("L1").unwrap(),
     );
     assert_eq!(store.erased_link(&hash).await.unwrap(), Some(idle.clone()));
-    let trail = store.access_records(&idle).await.unwrap();
+    let trail = store.access_records(&idle, 0, i64::MAX).await.unwrap();
     let last = &trail.last().unwrap().entry;
     assert_eq!(last.operation, "dispose_retention_elapsed");
     assert_eq!(last.purpose.as_deref(), Some("retention period elapsed"));

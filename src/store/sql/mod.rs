@@ -68,11 +68,13 @@ macro_rules! impl_store {
                 Self::CONCURRENT_WRITERS
             }
 
+            #[tracing::instrument(name = "store.ping", skip_all, fields(db.system.name = Self::DB_SYSTEM))]
             async fn ping(&self) -> $crate::store::StoreResult<()> {
                 sqlx::query("SELECT 1").execute(&self.read).await?;
                 Ok(())
             }
 
+            #[tracing::instrument(name = "store.find_link", skip_all, fields(db.system.name = Self::DB_SYSTEM, system = %system))]
             async fn find_link(
                 &self,
                 system: &$crate::record::SystemCode,
@@ -81,6 +83,7 @@ macro_rules! impl_store {
                 self.read_link(system, local_id).await
             }
 
+            #[tracing::instrument(name = "store.find_links", skip_all, fields(db.system.name = Self::DB_SYSTEM, ids = ids.len()))]
             async fn find_links(
                 &self,
                 ids: &[$crate::record::LinkRef],
@@ -88,6 +91,7 @@ macro_rules! impl_store {
                 self.read_links(ids).await
             }
 
+            #[tracing::instrument(name = "store.key_members", skip_all, fields(db.system.name = Self::DB_SYSTEM, keys = keys.len()))]
             async fn key_members(
                 &self,
                 keys: &[String],
@@ -96,6 +100,7 @@ macro_rules! impl_store {
                 self.read_key_members(keys, per_key_limit).await
             }
 
+            #[tracing::instrument(name = "store.candidate_records", skip_all, fields(db.system.name = Self::DB_SYSTEM, links = links.len()))]
             async fn candidate_records(
                 &self,
                 links: &[$crate::record::LinkRef],
@@ -103,6 +108,7 @@ macro_rules! impl_store {
                 self.read_candidate_records(links).await
             }
 
+            #[tracing::instrument(name = "store.find_requests", skip_all, fields(db.system.name = Self::DB_SYSTEM, scope = scope, requests = request_ids.len()))]
             async fn find_requests(
                 &self,
                 scope: &str,
@@ -111,6 +117,7 @@ macro_rules! impl_store {
                 self.read_requests(scope, request_ids).await
             }
 
+            #[tracing::instrument(name = "store.erased_links", skip_all, fields(db.system.name = Self::DB_SYSTEM, hashes = link_hashes.len()))]
             async fn erased_links(
                 &self,
                 link_hashes: &[String],
@@ -118,6 +125,7 @@ macro_rules! impl_store {
                 self.read_erased_links(link_hashes).await
             }
 
+            #[tracing::instrument(name = "store.load_customer", skip_all, fields(db.system.name = Self::DB_SYSTEM, customer_id = %id))]
             async fn load_customer(
                 &self,
                 id: &$crate::record::CustomerId,
@@ -125,6 +133,7 @@ macro_rules! impl_store {
                 self.read_customer(id).await
             }
 
+            #[tracing::instrument(name = "store.review_task", skip_all, fields(db.system.name = Self::DB_SYSTEM, task_id = %id))]
             async fn review_task(
                 &self,
                 id: &str,
@@ -132,6 +141,7 @@ macro_rules! impl_store {
                 self.read_review_task(id).await
             }
 
+            #[tracing::instrument(name = "store.review_tasks", skip_all, fields(db.system.name = Self::DB_SYSTEM))]
             async fn review_tasks(
                 &self,
                 after: Option<$crate::review::QueuePlace>,
@@ -141,6 +151,7 @@ macro_rules! impl_store {
                 self.read_review_tasks(after, limit, include_resolved).await
             }
 
+            #[tracing::instrument(name = "store.distinct_pairs_among", skip_all, fields(db.system.name = Self::DB_SYSTEM, customers = customers.len()))]
             async fn distinct_pairs_among(
                 &self,
                 customers: &[$crate::record::CustomerId],
@@ -148,6 +159,7 @@ macro_rules! impl_store {
                 self.read_distinct_pairs_among(customers).await
             }
 
+            #[tracing::instrument(name = "store.known_distinct", skip_all, fields(db.system.name = Self::DB_SYSTEM, a = %a, b = %b))]
             async fn known_distinct(
                 &self,
                 a: &$crate::record::CustomerId,
@@ -156,6 +168,7 @@ macro_rules! impl_store {
                 self.read_known_distinct(a, b).await
             }
 
+            #[tracing::instrument(name = "store.lineage", skip_all, fields(db.system.name = Self::DB_SYSTEM, customer_id = %id))]
             async fn lineage(
                 &self,
                 id: &$crate::record::CustomerId,
@@ -163,10 +176,12 @@ macro_rules! impl_store {
                 self.read_lineage(id).await
             }
 
+            #[tracing::instrument(name = "store.latest_weights", skip_all, fields(db.system.name = Self::DB_SYSTEM))]
             async fn latest_weights(&self) -> $crate::store::StoreResult<Option<String>> {
                 self.read_latest_weights().await
             }
 
+            #[tracing::instrument(name = "store.match_records", skip_all, fields(db.system.name = Self::DB_SYSTEM, limit))]
             async fn match_records(
                 &self,
                 after: Option<&$crate::record::LinkRef>,
@@ -175,6 +190,7 @@ macro_rules! impl_store {
                 self.read_match_records(after, limit).await
             }
 
+            #[tracing::instrument(name = "store.consent_history", skip_all, fields(db.system.name = Self::DB_SYSTEM, customer_id = %customer))]
             async fn consent_history(
                 &self,
                 customer: &$crate::record::CustomerId,
@@ -182,6 +198,7 @@ macro_rules! impl_store {
                 self.read_consent_history(customer).await
             }
 
+            #[tracing::instrument(name = "store.events_for", skip_all, fields(db.system.name = Self::DB_SYSTEM, system = %system, after_seq))]
             async fn events_for(
                 &self,
                 system: &$crate::record::SystemCode,
@@ -191,6 +208,7 @@ macro_rules! impl_store {
                 self.read_events(Some(system.as_str()), after_seq, limit).await
             }
 
+            #[tracing::instrument(name = "store.events_after", skip_all, fields(db.system.name = Self::DB_SYSTEM, after_seq))]
             async fn events_after(
                 &self,
                 after_seq: i64,
@@ -199,6 +217,7 @@ macro_rules! impl_store {
                 self.read_events(None, after_seq, limit).await
             }
 
+            #[tracing::instrument(name = "store.customer_changes_after", skip_all, fields(db.system.name = Self::DB_SYSTEM, after_seq))]
             async fn customer_changes_after(
                 &self,
                 after_seq: i64,
@@ -216,6 +235,7 @@ macro_rules! impl_store {
                     .collect()
             }
 
+            #[tracing::instrument(name = "store.value_counts", skip_all, fields(db.system.name = Self::DB_SYSTEM, values = values.len()))]
             async fn value_counts(
                 &self,
                 values: &[($crate::matching::compare::Field, String)],
@@ -223,14 +243,17 @@ macro_rules! impl_store {
                 self.read_value_counts(values).await
             }
 
+            #[tracing::instrument(name = "store.recount_values", skip_all, fields(db.system.name = Self::DB_SYSTEM))]
             async fn recount_values(&self) -> $crate::store::StoreResult<usize> {
                 self.count_values(false).await
             }
 
+            #[tracing::instrument(name = "store.refresh_statistics", skip_all, fields(db.system.name = Self::DB_SYSTEM))]
             async fn refresh_statistics(&self) -> $crate::store::StoreResult<()> {
                 self.analyze().await
             }
 
+            #[tracing::instrument(name = "store.outbox_head", skip_all, fields(db.system.name = Self::DB_SYSTEM))]
             async fn outbox_head(&self) -> $crate::store::StoreResult<i64> {
                 let (seq,): (Option<i64>,) = sqlx::query_as("SELECT MAX(seq) FROM outbox")
                     .fetch_one(&self.read)
@@ -238,6 +261,7 @@ macro_rules! impl_store {
                 Ok(seq.unwrap_or(0))
             }
 
+            #[tracing::instrument(name = "store.customer_ids_after", skip_all, fields(db.system.name = Self::DB_SYSTEM, limit))]
             async fn customer_ids_after(
                 &self,
                 after: Option<&$crate::record::CustomerId>,
@@ -255,6 +279,7 @@ macro_rules! impl_store {
                     .collect()
             }
 
+            #[tracing::instrument(name = "store.search_sources", skip_all, fields(db.system.name = Self::DB_SYSTEM, customers))]
             async fn search_sources(
                 &self,
                 page: $crate::store::CustomerPage<'_>,
@@ -262,6 +287,7 @@ macro_rules! impl_store {
                 self.read_search_sources(page).await
             }
 
+            #[tracing::instrument(name = "store.verification_facts", skip_all, fields(db.system.name = Self::DB_SYSTEM, customer_id = %customer))]
             async fn verification_facts(
                 &self,
                 customer: &$crate::record::CustomerId,
@@ -278,6 +304,7 @@ macro_rules! impl_store {
                     .collect())
             }
 
+            #[tracing::instrument(name = "store.verification_failures_since", skip_all, fields(db.system.name = Self::DB_SYSTEM, customer_id = %customer))]
             async fn verification_failures_since(
                 &self,
                 customer: &$crate::record::CustomerId,
@@ -295,6 +322,7 @@ macro_rules! impl_store {
                 Ok(n)
             }
 
+            #[tracing::instrument(name = "store.verification_locked_until", skip_all, fields(db.system.name = Self::DB_SYSTEM, customer_id = %customer))]
             async fn verification_locked_until(
                 &self,
                 customer: &$crate::record::CustomerId,
@@ -308,6 +336,7 @@ macro_rules! impl_store {
                 Ok(row.map(|(until,)| until))
             }
 
+            #[tracing::instrument(name = "store.subscriber_cursor", skip_all, fields(db.system.name = Self::DB_SYSTEM, system = %system))]
             async fn subscriber_cursor(
                 &self,
                 system: &$crate::record::SystemCode,
@@ -320,6 +349,7 @@ macro_rules! impl_store {
                 Ok(row.map(|(seq,)| seq))
             }
 
+            #[tracing::instrument(name = "store.acknowledge", skip_all, fields(db.system.name = Self::DB_SYSTEM, system = %system, seq))]
             async fn acknowledge(
                 &self,
                 system: &$crate::record::SystemCode,
@@ -340,6 +370,7 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            #[tracing::instrument(name = "store.dispatch_cursor", skip_all, fields(db.system.name = Self::DB_SYSTEM, dispatcher = name))]
             async fn dispatch_cursor(&self, name: &str) -> $crate::store::StoreResult<i64> {
                 let row: Option<(i64,)> = sqlx::query_as("SELECT seq FROM dispatch_cursors WHERE name = $1")
                     .bind(name)
@@ -348,6 +379,7 @@ macro_rules! impl_store {
                 Ok(row.map_or(0, |(seq,)| seq))
             }
 
+            #[tracing::instrument(name = "store.set_dispatch_cursor", skip_all, fields(db.system.name = Self::DB_SYSTEM, dispatcher = name, seq))]
             async fn set_dispatch_cursor(
                 &self,
                 name: &str,
@@ -366,6 +398,7 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            #[tracing::instrument(name = "store.dispatch", skip_all, fields(db.system.name = Self::DB_SYSTEM, dispatcher = name))]
             async fn dispatch(
                 &self,
                 name: &str,
@@ -379,6 +412,7 @@ macro_rules! impl_store {
                 self.signal.subscribe()
             }
 
+            #[tracing::instrument(name = "store.find_request", skip_all, fields(db.system.name = Self::DB_SYSTEM, scope = scope))]
             async fn find_request(
                 &self,
                 scope: &str,
@@ -394,6 +428,16 @@ macro_rules! impl_store {
                 Ok(row.map(|(fingerprint, response)| $crate::store::StoredRequest { fingerprint, response }))
             }
 
+            #[tracing::instrument(
+        name = "store.apply",
+        skip_all,
+        fields(
+            db.system.name = Self::DB_SYSTEM,
+            ops = change.ops.len(),
+            audit = change.audit.len(),
+            events = change.events.len()
+        )
+    )]
             async fn apply(
                 &self,
                 change: $crate::store::Change,
@@ -455,6 +499,7 @@ macro_rules! impl_store {
                 Ok(last_seq)
             }
 
+            #[tracing::instrument(name = "store.need_to_know_grants", skip_all, fields(db.system.name = Self::DB_SYSTEM, customer_id = %customer))]
             async fn need_to_know_grants(
                 &self,
                 customer: &$crate::record::CustomerId,
@@ -462,6 +507,7 @@ macro_rules! impl_store {
                 self.read_grants(customer).await
             }
 
+            #[tracing::instrument(name = "store.erased_link", skip_all, fields(db.system.name = Self::DB_SYSTEM))]
             async fn erased_link(
                 &self,
                 link_hash: &str,
@@ -469,12 +515,14 @@ macro_rules! impl_store {
                 self.read_erased_link(link_hash).await
             }
 
+            #[tracing::instrument(name = "store.restricted_customers", skip_all, fields(db.system.name = Self::DB_SYSTEM))]
             async fn restricted_customers(
                 &self,
             ) -> $crate::store::StoreResult<Vec<$crate::record::CustomerId>> {
                 self.read_restricted_customers().await
             }
 
+            #[tracing::instrument(name = "store.audit_entries", skip_all, fields(db.system.name = Self::DB_SYSTEM, after_seq))]
             async fn audit_entries(
                 &self,
                 after_seq: i64,
@@ -483,13 +531,17 @@ macro_rules! impl_store {
                 self.read_audit(None, after_seq, limit).await
             }
 
+            #[tracing::instrument(name = "store.access_records", skip_all, fields(db.system.name = Self::DB_SYSTEM, customer_id = %customer))]
             async fn access_records(
                 &self,
                 customer: &$crate::record::CustomerId,
+                after_seq: i64,
+                limit: i64,
             ) -> $crate::store::StoreResult<Vec<$crate::store::StoredAudit>> {
-                self.read_audit(Some(customer), 0, i64::MAX).await
+                self.read_audit(Some(customer), after_seq, limit).await
             }
 
+            #[tracing::instrument(name = "store.objections", skip_all, fields(db.system.name = Self::DB_SYSTEM, customer_id = %customer))]
             async fn objections(
                 &self,
                 customer: &$crate::record::CustomerId,
@@ -497,6 +549,7 @@ macro_rules! impl_store {
                 self.read_objections(customer).await
             }
 
+            #[tracing::instrument(name = "store.customer_activity", skip_all, fields(db.system.name = Self::DB_SYSTEM, limit))]
             async fn customer_activity(
                 &self,
                 after: Option<&$crate::record::CustomerId>,
@@ -505,6 +558,7 @@ macro_rules! impl_store {
                 self.read_activity(after, limit).await
             }
 
+            #[tracing::instrument(name = "store.equalities_counts", skip_all, fields(db.system.name = Self::DB_SYSTEM, by_system))]
             async fn equalities_counts(
                 &self,
                 by_system: bool,
@@ -512,10 +566,12 @@ macro_rules! impl_store {
                 self.read_equalities(by_system).await
             }
 
+            #[tracing::instrument(name = "store.audit_head", skip_all, fields(db.system.name = Self::DB_SYSTEM))]
             async fn audit_head(&self) -> $crate::store::StoreResult<$crate::store::AuditHead> {
                 self.read_audit_head().await
             }
 
+            #[tracing::instrument(name = "store.caller_by_token_hash", skip_all, fields(db.system.name = Self::DB_SYSTEM))]
             async fn caller_by_token_hash(
                 &self,
                 token_sha256: &str,
@@ -530,6 +586,7 @@ macro_rules! impl_store {
                 row.map(|r| r.into_caller()).transpose()
             }
 
+            #[tracing::instrument(name = "store.list_callers", skip_all, fields(db.system.name = Self::DB_SYSTEM))]
             async fn list_callers(
                 &self,
             ) -> $crate::store::StoreResult<Vec<$crate::store::RegisteredCaller>> {

@@ -41,7 +41,7 @@ pub fn write_extracts(
     seed: u64,
     dir: &Path,
     max_rows: Option<usize>,
-) -> anyhow::Result<Extracts> {
+) -> crate::error::SetupResult<Extracts> {
     let files: Vec<(&'static str, PathBuf)> = PROFILES
         .iter()
         .map(|p| (p.code, dir.join(format!("{}.csv", p.code))))
@@ -53,7 +53,7 @@ pub fn write_extracts(
             w.write_record(HEADER)?;
             Ok(w)
         })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .collect::<crate::error::SetupResult<Vec<_>>>()?;
     let truth_file = dir.join("truth.csv");
     let mut truth_csv = ::csv::Writer::from_path(&truth_file)?;
     truth_csv.write_record(["system", "local_id", "person"])?;
