@@ -18,7 +18,8 @@ use crate::policy::{Action, authorize};
 use crate::record::LinkRef;
 use crate::record::{CustomerId, DepartmentalRecord};
 use crate::store::{
-    Change, KeyedCandidates, LinkedRecord, MatchIndex, Op, StoreError, StoredRequest,
+    CandidateRecord, Change, KeyMembers, KeyedCandidates, LinkedRecord, MatchIndex, Op, StoreError,
+    StoredRequest,
 };
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
@@ -29,6 +30,14 @@ pub struct SubmitRecord {
     pub request_id: Option<String>,
     /// The lawful exception claimed for a minor, if any.
     pub minor_basis: Option<BasisClaim>,
+}
+
+/// What the store holds under a batch's keys (see `Hub::holders`).
+struct Holders {
+    members: KeyMembers,
+    records: Vec<CandidateRecord>,
+    /// Pairs of the records' customers a steward judged different, both ways.
+    distinct: HashSet<(CustomerId, CustomerId)>,
 }
 
 /// A command the policy admits, ready to plan.
@@ -262,7 +271,6 @@ impl Hub {
         wanted: &[&[String]],
         values: &[(Field, String)],
     ) -> Result<KeyedCandidates> {
-        let frequencies = self.store.value_counts(values).await?;
         let mut seen = HashSet::new();
         let keys: Vec<String> = wanted
             .iter()
@@ -270,13 +278,40 @@ impl Hub {
             .filter(|k| seen.insert(*k))
             .cloned()
             .collect();
-        if keys.is_empty() {
+        // How common the values are does not depend on who holds the
+        // keys: both reads run at once.
+        let (frequencies, holders) =
+            tokio::try_join!(self.store.value_counts(values), self.holders(wanted, &keys))?;
+        let Some(Holders {
+            members,
+            records,
+            distinct,
+        }) = holders
+        else {
             return Ok(KeyedCandidates {
                 frequencies,
                 ..KeyedCandidates::default()
             });
+        };
+        Ok(KeyedCandidates {
+            frequencies,
+            distinct,
+            ..KeyedCandidates::assemble(members, records)
+        })
+    }
+
+    /// Who holds the keys, the records worth reading among them, and the
+    /// pairs of their customers a steward judged different; `None` for no
+    /// keys.
+    async fn holders(
+        &self,
+        wanted: &[&[String]],
+        keys: &[String],
+    ) -> crate::store::StoreResult<Option<Holders>> {
+        if keys.is_empty() {
+            return Ok(None);
         }
-        let members = self.store.key_members(&keys, PER_KEY_LIMIT).await?;
+        let members = self.store.key_members(keys, PER_KEY_LIMIT).await?;
         let read = worth_reading(wanted, &members, PER_KEY_LIMIT);
         let records = self.store.candidate_records(&read).await?;
         let mut customers: Vec<CustomerId> =
@@ -290,11 +325,11 @@ impl Hub {
                 distinct.insert((a, b));
             }
         }
-        Ok(KeyedCandidates {
-            frequencies,
+        Ok(Some(Holders {
+            members,
+            records,
             distinct,
-            ..KeyedCandidates::assemble(members, records)
-        })
+        }))
     }
 
     async fn commit_update(
