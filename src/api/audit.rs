@@ -46,12 +46,7 @@ impl pb::audit_server::Audit for AuditApi {
             page_token,
         } = request.into_inner();
         let id = convert::customer_id(&customer_id, "customer_id")?;
-        let page_size = usize::try_from(page_size).map_err(|_| {
-            Status::from(crate::error::Error::invalid(
-                "page_size",
-                "must not be negative",
-            ))
-        })?;
+        let page_size = convert::page_size(page_size)?;
         let (records, next_page_token) = self
             .hub
             .list_access_records(&caller, &id, page_size, &page_token)

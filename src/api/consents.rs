@@ -120,8 +120,7 @@ impl pb::consents_server::Consents for ConsentsApi {
             page_token,
         } = request.into_inner();
         let id = convert::customer_id(&customer_id, "customer_id")?;
-        let page_size = usize::try_from(page_size)
-            .map_err(|_| Status::from(Error::invalid("page_size", "must not be negative")))?;
+        let page_size = convert::page_size(page_size)?;
         let list = self
             .hub
             .list_consents(&caller, &id, page_size, &page_token)

@@ -148,6 +148,11 @@ pub fn role_to_pb(role: Role) -> pb::Role {
     }
 }
 
+/// A requested page size; the hub applies each list's default and bound.
+pub fn page_size(raw: i32) -> Result<usize> {
+    usize::try_from(raw).map_err(|_| Error::invalid("page_size", "must not be negative"))
+}
+
 /// A time as `google.protobuf.Timestamp` (a message field, hence `Some`).
 pub fn timestamp(at: DateTime<Utc>) -> Option<prost_types::Timestamp> {
     Some(prost_types::Timestamp {

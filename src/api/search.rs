@@ -36,12 +36,7 @@ impl pb::search_server::Search for SearchApi {
             postcode,
             address,
         } = structured.unwrap_or_default();
-        let page_size = usize::try_from(page_size).map_err(|_| {
-            Status::from(crate::error::Error::invalid(
-                "page_size",
-                "must not be negative",
-            ))
-        })?;
+        let page_size = convert::page_size(page_size)?;
         let page = self
             .hub
             .search_customers(

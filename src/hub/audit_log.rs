@@ -154,16 +154,7 @@ impl Hub {
         page_token: &str,
     ) -> Result<(Vec<StoredAudit>, String)> {
         authorize(caller, Action::ReadAudit)?;
-        let page_size = match page_size {
-            0 => DEFAULT_ACCESS_PAGE,
-            n if n <= MAX_ACCESS_PAGE => n,
-            _ => {
-                return Err(Error::invalid(
-                    "page_size",
-                    format!("must be at most {MAX_ACCESS_PAGE}"),
-                ));
-            }
-        };
+        let page_size = super::page_size(page_size, DEFAULT_ACCESS_PAGE, MAX_ACCESS_PAGE)?;
         // Keyset paging on the audit sequence: stable while entries are added.
         let after = super::decode_page_token("a1", page_token)
             .ok_or_else(|| Error::invalid("page_token", "is not a page token from this list"))?;

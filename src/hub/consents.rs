@@ -105,16 +105,7 @@ impl Hub {
         page_token: &str,
     ) -> Result<ConsentList> {
         authorize(caller, Action::ManageConsent)?;
-        let page_size = match page_size {
-            0 => DEFAULT_CONSENT_PAGE,
-            n if n <= MAX_CONSENT_PAGE => n,
-            _ => {
-                return Err(Error::invalid(
-                    "page_size",
-                    format!("must be at most {MAX_CONSENT_PAGE}"),
-                ));
-            }
-        };
+        let page_size = super::page_size(page_size, DEFAULT_CONSENT_PAGE, MAX_CONSENT_PAGE)?;
         let offset = super::decode_page_token("c1", page_token)
             .ok_or_else(|| Error::invalid("page_token", "is not a page token from this list"))?;
         let (customer, _) = self.survivor(customer_id).await?;

@@ -260,6 +260,18 @@ fn audit_entry(
 /// Retries a plan-and-apply step when a concurrent writer wins the race.
 const MAX_ATTEMPTS: usize = 5;
 
+/// A requested page size: 0 for the list's default, at most `max`.
+fn page_size(requested: usize, default: usize, max: usize) -> Result<usize> {
+    match requested {
+        0 => Ok(default),
+        n if n <= max => Ok(n),
+        _ => Err(Error::invalid(
+            "page_size",
+            format!("must be at most {max}"),
+        )),
+    }
+}
+
 /// Page tokens are opaque to callers: a list's tag and an offset, hex.
 fn encode_page_token(tag: &str, offset: usize) -> String {
     hex::encode(format!("{tag}:{offset}"))
